@@ -1,0 +1,147 @@
+// Package api is Cubed's HTTP server: routing, middleware, the one JSON
+// error envelope, health checks and the /api/v1/ root.
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+)
+
+// Pinger reports whether a dependency is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the server needs from the rest of the system.
+type Deps struct {
+	Log     *slog.Logger
+	Control Pinger
+	// Resources lists the resource names served under /api/v1/ (later
+	// issues register model and report resources here).
+	Resources []string
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	deps Deps
+	mux  *http.ServeMux
+}
+
+// New builds the router.
+func New(deps Deps) *Server {
+	s := &Server{deps: deps, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /api/v1/{$}", s.root)
+	s.mux.HandleFunc("/api/v1", func(w http.ResponseWriter, r *http.Request) { redirectSlash(w, r) })
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, http.StatusNotFound, "not_found", "No such path.", nil)
+	})
+	return s
+}
+
+var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// ServeHTTP adds the request id, logs, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get("X-Request-Id")
+	if !requestIDRe.MatchString(id) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	w.Header().Set("X-Request-Id", id)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			s.deps.Log.Error("panic in handler", "request_id", id, "path", r.URL.Path, "panic", p)
+			WriteError(rec, r, http.StatusInternalServerError, "internal", "Internal error.", nil)
+		}
+		s.deps.Log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the request's id.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.Control.Ping(ctx); err != nil {
+		s.deps.Log.Error("healthz: control database", "err", err)
+		WriteError(w, r, http.StatusServiceUnavailable, "unavailable", "The control database is not reachable.", nil)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	out := map[string]map[string]string{}
+	for _, name := range s.deps.Resources {
+		out[name] = map[string]string{
+			"list_endpoint": "/api/v1/" + name + "/",
+			"schema":        "/api/v1/" + name + "/schema/",
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func redirectSlash(w http.ResponseWriter, r *http.Request) {
+	u := r.URL.Path + "/"
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	w.Header().Set("Location", u)
+	w.WriteHeader(http.StatusMovedPermanently)
+}
+
+// WriteJSON writes v with sorted keys, compact, without HTML escaping.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"Internal error."}}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// WriteError writes the one error envelope of spec/api.md §7.
+func WriteError(w http.ResponseWriter, r *http.Request, status int, code, msg string, fields map[string][]string) {
+	e := map[string]any{"code": code, "message": msg}
+	if len(fields) > 0 {
+		e["fields"] = fields
+	}
+	if status >= 500 {
+		e["request_id"] = RequestID(r.Context())
+	}
+	WriteJSON(w, status, map[string]any{"error": e})
+}

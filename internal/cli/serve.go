@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cubedhq/cubed/internal/api"
+	"github.com/cubedhq/cubed/internal/app"
+	"github.com/cubedhq/cubed/internal/apperr"
+	"github.com/cubedhq/cubed/internal/auth"
+	"github.com/cubedhq/cubed/internal/migrate"
+	"github.com/cubedhq/cubed/internal/tenant"
+)
+
+func (c *cli) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the API (and, as later issues land, the collector, Conductor and the dash)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := c.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return c.serveHTTP(ctx, a)
+		},
+	}
+	cmd.Flags().StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "listen address (env CUBED_ADDR)")
+	return cmd
+}
+
+// serveHTTP listens until ctx ends, then shuts down gracefully.
+func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
+	handler := api.New(api.Deps{Log: a.Log, Control: a.Control})
+	ln, err := net.Listen("tcp", c.cfg.Addr)
+	if err != nil {
+		return apperr.Invalidf("--addr", c.cfg.Addr, "cannot listen: %v", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	addr := ln.Addr().String()
+	a.Log.Info("listening", "addr", "http://"+addr)
+	if c.env.Ready != nil {
+		c.env.Ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Demo identity.
+const (
+	demoEmail = "demo@example.com"
+	demoName  = "demo"
+	demoCC    = "gb"
+)
+
+func (c *cli) demoCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Create a data directory with a demo account and user, then serve",
+		Long: "Creates the data directory (default ./cubed-data) and its control database, migrates\n" +
+			"everything, creates the demo account c-a-demo-gb and the demo user, prints the login and\n" +
+			"serves on 127.0.0.1:8080 until interrupted. Re-running reuses what exists.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			a, err := c.open(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if _, err := a.MigrateControl(ctx); err != nil {
+				return fmt.Errorf("migrate control database: %w", err)
+			}
+			acct, err := a.Tenants.Get(ctx, "c-a-"+demoName+"-"+demoCC)
+			if errors.Is(err, apperr.ErrNotFound) {
+				acct, err = a.Tenants.Create(ctx, tenant.CreateParams{Name: demoName, Country: demoCC, Domain: "shop.example.com", TimeZone: "Europe/London", Currency: "GBP"})
+			}
+			if err != nil {
+				return fmt.Errorf("demo account: %w", err)
+			}
+			if err := c.migrateExisting(ctx, a); err != nil {
+				return err
+			}
+			password, err := c.demoUser(ctx, a, acct)
+			if err != nil {
+				return err
+			}
+			host := c.cfg.Addr
+			ready := c.env.Ready
+			c.env.Ready = func(addr string) {
+				host = addr
+				fmt.Fprintf(c.env.Stdout, "Cubed demo is running at http://%s/\n", host)
+				fmt.Fprintf(c.env.Stdout, "  account:  %s\n", acct.Token)
+				fmt.Fprintf(c.env.Stdout, "  log in:   %s / %s\n", demoEmail, password)
+				fmt.Fprintf(c.env.Stdout, "  data dir: %s (delete it to start over)\n", c.cfg.DataDir)
+				fmt.Fprintln(c.env.Stdout, "Press Ctrl-C to stop.")
+				if ready != nil {
+					ready(addr)
+				}
+			}
+			return c.serveHTTP(ctx, a)
+		},
+	}
+	cmd.Flags().StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "listen address (env CUBED_ADDR)")
+	return cmd
+}
+
+// migrateExisting brings every client database up to date, so a newer
+// binary works on an older demo directory.
+func (c *cli) migrateExisting(ctx context.Context, a *app.App) error {
+	accts, err := a.Tenants.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, acct := range accts {
+		d, release, err := a.Tenants.Acquire(ctx, acct)
+		if err != nil {
+			return err
+		}
+		migs, err := migrate.Load(a.Migrations, "client", d.Dialect())
+		if err == nil {
+			_, err = migrate.Apply(ctx, d, migs)
+		}
+		release()
+		if err != nil {
+			return fmt.Errorf("account %s: migrate: %w", acct.Token, err)
+		}
+	}
+	return nil
+}
+
+// demoUser makes sure the demo user exists with the password kept in the
+// data directory, and returns that password.
+func (c *cli) demoUser(ctx context.Context, a *app.App, acct tenant.Account) (string, error) {
+	file := filepath.Join(c.cfg.DataDir, "demo-login.txt")
+	password := ""
+	if raw, err := os.ReadFile(file); err == nil {
+		password = strings.TrimSpace(string(raw))
+	}
+	if len(password) < auth.MinPasswordLength {
+		password = auth.RandomToken(12)
+		if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(file, []byte(password+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("save demo password: %w", err)
+		}
+	}
+	u, err := a.Auth.UserByEmail(ctx, demoEmail)
+	if errors.Is(err, apperr.ErrNotFound) {
+		u, err = a.Auth.CreateUser(ctx, demoEmail, "Demo User", password, false)
+	} else if err == nil {
+		err = a.Auth.SetPassword(ctx, u.ID, password)
+	}
+	if err != nil {
+		return "", fmt.Errorf("demo user: %w", err)
+	}
+	if err := a.Auth.Grant(ctx, u.ID, acct.ID, "admin"); err != nil {
+		return "", fmt.Errorf("demo user: %w", err)
+	}
+	return password, nil
+}
