@@ -8,42 +8,85 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"time"
-)
 
-// Pinger reports whether a dependency is reachable.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
+	"github.com/cubedhq/cubed/internal/api/resource"
+	"github.com/cubedhq/cubed/internal/auth"
+	"github.com/cubedhq/cubed/internal/db"
+	"github.com/cubedhq/cubed/internal/tenant"
+)
 
 // Deps are what the server needs from the rest of the system.
 type Deps struct {
-	Log     *slog.Logger
-	Control Pinger
-	// Resources lists the resource names served under /api/v1/ (later
-	// issues register model and report resources here).
-	Resources []string
+	Log       *slog.Logger
+	Control   *db.DB
+	Tenants   *tenant.Manager
+	Auth      *auth.Service
+	Resources *resource.Registry
+	Limits    Limits
+	// Collect, when set, serves /collect, /collect/pixel.gif and /tag.js.
+	Collect http.Handler
+	// Web, when set, serves the dash at / (SPA).
+	Web http.Handler
+	// Now is the clock (tests move it); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler.
 type Server struct {
-	deps Deps
-	mux  *http.ServeMux
+	deps       Deps
+	mux        *http.ServeMux
+	engine     *resource.Engine
+	keys       *keyCache
+	userLimit  *bucketLimiter
+	loginEmail *failureWindow
+	loginIP    *failureWindow
+	openapiDoc []byte
 }
 
 // New builds the router.
-func New(deps Deps) *Server {
-	s := &Server{deps: deps, mux: http.NewServeMux()}
+func New(deps Deps) (*Server, error) {
+	deps.Limits.fill()
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Resources == nil {
+		deps.Resources = resource.NewRegistry()
+	}
+	s := &Server{
+		deps:       deps,
+		mux:        http.NewServeMux(),
+		engine:     &resource.Engine{Reg: deps.Resources},
+		keys:       &keyCache{auth: deps.Auth, ttl: 30 * time.Second, m: map[string]keyEntry{}},
+		userLimit:  newBucketLimiter(deps.Limits.UserPerMinute, deps.Now),
+		loginEmail: newFailureWindow(deps.Limits.LoginPerEmail, deps.Limits.LoginWindow, deps.Now),
+		loginIP:    newFailureWindow(deps.Limits.LoginPerIP, deps.Limits.LoginWindow, deps.Now),
+	}
+	doc, err := buildOpenAPI(deps.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	s.openapiDoc = doc
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /api/v1/{$}", s.root)
+	s.mux.HandleFunc("/api/v1/", s.apiV1)
 	s.mux.HandleFunc("/api/v1", func(w http.ResponseWriter, r *http.Request) { redirectSlash(w, r) })
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, http.StatusNotFound, "not_found", "No such path.", nil)
-	})
-	return s
+	if deps.Collect != nil {
+		s.mux.Handle("/collect", deps.Collect)
+		s.mux.Handle("/collect/", deps.Collect)
+		s.mux.Handle("GET /tag.js", deps.Collect)
+	}
+	if deps.Web != nil {
+		s.mux.Handle("/", deps.Web)
+	} else {
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			WriteError(w, r, http.StatusNotFound, "not_found", "No such path.", nil)
+		})
+	}
+	return s, nil
 }
 
 var requestIDRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
@@ -100,8 +143,17 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
-	out := map[string]map[string]string{}
-	for _, name := range s.deps.Resources {
+	out := map[string]any{}
+	full := r.URL.Query().Get("fullschema") == "true"
+	for _, name := range s.deps.Resources.Names() {
+		if full {
+			res, _ := s.deps.Resources.Get(name)
+			out[name] = map[string]any{
+				"list_endpoint": "/api/v1/" + name + "/",
+				"schema":        resource.SchemaDoc(res),
+			}
+			continue
+		}
 		out[name] = map[string]string{
 			"list_endpoint": "/api/v1/" + name + "/",
 			"schema":        "/api/v1/" + name + "/schema/",

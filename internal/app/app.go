@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/apps/clients"
 	"github.com/cubedhq/cubed/internal/auth"
@@ -47,6 +48,20 @@ type App struct {
 	Control    *db.DB
 	Tenants    *tenant.Manager
 	Auth       *auth.Service
+	Resources  *resource.Registry
+}
+
+// BuildResources turns the apps' resource declarations into a checked
+// registry; a broken declaration stops start-up.
+func BuildResources(reg *registry.Registry) (*resource.Registry, error) {
+	rr := resource.NewRegistry()
+	if err := rr.Add(reg.Resources...); err != nil {
+		return nil, err
+	}
+	if err := rr.Check(); err != nil {
+		return nil, err
+	}
+	return rr, nil
 }
 
 // ErrControlNotMigrated means `cubed migrate` has not been run.
@@ -72,9 +87,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, reg *registr
 	}
 
 	migs := MigrationsFS(cfg)
+	resources, err := BuildResources(reg)
+	if err != nil {
+		control.Close()
+		return nil, fmt.Errorf("resources: %w", err)
+	}
 	a := &App{
 		Cfg: cfg, Log: log, Reg: reg, Migrations: migs, Control: control,
-		Auth: auth.NewService(control, auth.DefaultParams),
+		Auth: auth.NewService(control, auth.DefaultParams), Resources: resources,
 	}
 	a.Tenants = tenant.NewManager(control, tenant.Options{
 		DataDir: cfg.DataDir, ControlDSN: cfg.ControlDSN, PGDatabasePrefix: cfg.PGDatabasePrefix,

@@ -42,7 +42,10 @@ func (c *cli) serveCmd() *cobra.Command {
 
 // serveHTTP listens until ctx ends, then shuts down gracefully.
 func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
-	handler := api.New(api.Deps{Log: a.Log, Control: a.Control})
+	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.cfg.Addr)
 	if err != nil {
 		return apperr.Invalidf("--addr", c.cfg.Addr, "cannot listen: %v", err)

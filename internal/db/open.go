@@ -68,6 +68,9 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path")
 	}
+	if err := registerSQLiteFuncs(); err != nil {
+		return nil, fmt.Errorf("sqlite functions: %w", err)
+	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if !opt.CreateIfMissing {
 			return nil, fmt.Errorf("%s: %w", path, ErrDatabaseMissing)

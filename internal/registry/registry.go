@@ -6,6 +6,7 @@ package registry
 import (
 	"context"
 
+	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/schema"
 )
@@ -23,9 +24,13 @@ type Seeder struct {
 
 // Registry collects what apps declare.
 type Registry struct {
-	Models  *schema.Registry
-	Seeders []Seeder
+	Models    *schema.Registry
+	Seeders   []Seeder
+	Resources []*resource.Resource
 }
+
+// AddResources registers API model resources.
+func (r *Registry) AddResources(rs ...*resource.Resource) { r.Resources = append(r.Resources, rs...) }
 
 // New returns an empty registry.
 func New() *Registry { return &Registry{Models: schema.NewRegistry()} }

@@ -148,6 +148,8 @@ func SeedDefaults(ctx context.Context, tx *db.Tx, _ registry.NewAccount) error {
 
 // Register declares the app's models and seeders.
 func Register(r *registry.Registry) {
-	r.Models.Add(ConfigModels()...)
+	models := ConfigModels()
+	r.Models.Add(models...)
+	r.AddResources(configResources(models)...)
 	r.AddSeeder(registry.Seeder{Name: "attrib.defaults", Seed: SeedDefaults})
 }

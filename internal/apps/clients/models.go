@@ -105,5 +105,7 @@ func Models() []*s.Model {
 
 // Register declares the app's models.
 func Register(r *registry.Registry) {
-	r.Models.Add(Models()...)
+	models := Models()
+	r.Models.Add(models...)
+	r.AddResources(controlResources(models)...)
 }
