@@ -213,6 +213,9 @@ func (b *builder) condition(key, alias string, f *Field, lookup string, values [
 		return nil
 	case "regex", "iregex":
 		pat := values[0]
+		if strings.ContainsRune(pat, 0) {
+			return invalidFilter("Parameter '%s': invalid regular expression.", key)
+		}
 		if len(pat) > MaxRegexLen {
 			return invalidFilter("Parameter '%s': regular expressions are limited to %d characters.", key, MaxRegexLen)
 		}

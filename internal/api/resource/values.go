@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cubedhq/cubed/internal/schema"
 )
@@ -20,6 +21,9 @@ func isNullWord(s string) bool { return s == "none" || s == "None" || s == "nil"
 // parseValue converts a query-string value for a field. loc resolves
 // datetimes without an offset.
 func parseValue(f schema.Field, s string, loc *time.Location) (any, error) {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return nil, fmt.Errorf("the value is not valid UTF-8 text")
+	}
 	if isNullWord(s) {
 		return nil, nil
 	}

@@ -126,6 +126,9 @@ func (e *Engine) parseJSONValue(ctx context.Context, tx *db.Tx, f *Field, raw js
 		if !ok {
 			return nil, "Expected a string."
 		}
+		if strings.ContainsRune(s, 0) {
+			return nil, "Text cannot contain NUL characters."
+		}
 		if mf.MaxLength > 0 && utf8.RuneCountInString(s) > mf.MaxLength {
 			return nil, fmt.Sprintf("Ensure this value has at most %d characters.", mf.MaxLength)
 		}
@@ -260,6 +263,9 @@ func conflict(r *Resource, err error) error {
 	cols := v.Columns
 	if v.Index != "" {
 		cols = r.Model.UniqueFieldsByIndex()[v.Index]
+		if v.Index == r.Model.Name+"_pkey" {
+			cols = []string{"id"}
+		}
 	}
 	var names []string
 	fields := map[string][]string{}

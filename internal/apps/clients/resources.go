@@ -15,7 +15,7 @@ func controlResources(models []*s.Model) []*resource.Resource {
 	account := &resource.Resource{
 		Name: "account", Model: by["account"], AccountColumn: "id", WriteRole: "admin",
 		Filtering: map[string]resource.Filter{
-			"id": {Level: resource.All}, "token": {Level: resource.All}, "name": {Level: resource.All},
+			"id": {Level: resource.All}, "token": {Lookups: []string{"exact", "in"}}, "name": {Level: resource.All},
 			"country": {Level: resource.All}, "active": {Level: resource.All}, "created": {Level: resource.All},
 		},
 		Ordering:      []string{"id", "token", "name", "created"},
