@@ -22,10 +22,10 @@ type scenario struct {
 	name    string
 	req     apitest.Request
 	status  int
-	code    string   // error code
-	names   string   // the error message must name this
-	ids     []int64  // object ids in order (list, set, bulk)
-	total   int      // meta.total_count when >= 0 and ids set
+	code    string  // error code
+	names   string  // the error message must name this
+	ids     []int64 // object ids in order (list, set, bulk)
+	total   int     // meta.total_count when >= 0 and ids set
 	meta    map[string]any
 	headers map[string]string
 	body    string // exact JSON body (normalised)
@@ -285,7 +285,9 @@ func TestLookups(t *testing.T) {
 		f := apitest.New(t, tg, api.Limits{})
 		// Pattern i: channel (i-1)%4+1, pattern siteNN.example, priority 37i mod 500,
 		// created 2024-01-01T08:30Z + i days + i hours. Only active rows unless filtered.
-		q := func(s string) string { return "/api/v1/pattern/" + A + "&active__in=true,false&order_by=id&limit=0&" + s }
+		q := func(s string) string {
+			return "/api/v1/pattern/" + A + "&active__in=true,false&order_by=id&limit=0&" + s
+		}
 		run(t, f, []scenario{
 			{name: "exact", req: get(q("pattern=site05.example")), status: 200, ids: []int64{5}, total: 1},
 			{name: "iexact", req: get(q("pattern__iexact=SITE05.EXAMPLE")), status: 200, ids: []int64{5}, total: 1},

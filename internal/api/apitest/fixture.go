@@ -35,10 +35,10 @@ type Fixture struct {
 
 // Users of the fixture, all with password Fixture.Password.
 const (
-	Alice    = "alice@example.com"   // editor of demo, API key abc123
-	Victor   = "victor@example.com"  // viewer of demo, API key viewer123
-	Olga     = "olga@example.com"    // admin of other only, API key olga123
-	Stan     = "stan@example.com"    // staff, API key staff123
+	Alice    = "alice@example.com"  // editor of demo, API key abc123
+	Victor   = "victor@example.com" // viewer of demo, API key viewer123
+	Olga     = "olga@example.com"   // admin of other only, API key olga123
+	Stan     = "stan@example.com"   // staff, API key staff123
 	AliceKey = "abc123"
 )
 
