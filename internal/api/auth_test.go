@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cubedhq/cubed/internal/api"
 	"github.com/cubedhq/cubed/internal/api/apitest"
@@ -225,4 +226,13 @@ func TestInjection(t *testing.T) {
 		}
 		run(t, f, []scenario{{req: get("/api/v1/pattern/" + A + "&active__in=true,false"), status: 200, total: 20, ids: nil}})
 	})
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	ts, err := time.Parse("2006-01-02 15:04:05.999999999-07:00", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts.UTC()
 }

@@ -57,6 +57,7 @@ func run(t *testing.T, f *apitest.Fixture, scs []scenario) {
 	t.Helper()
 	for _, sc := range scs {
 		rec := f.Do(sc.req)
+		checkOpenAPI(t, f, sc.req, rec)
 		label := sc.name
 		if label == "" {
 			label = sc.req.Method + " " + sc.req.URL

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // Dialect names.
@@ -31,7 +32,13 @@ type DB struct {
 	read    *sql.DB
 	write   *sql.DB
 	dsn     string
+	queries atomic.Int64
 }
+
+// QueryCount is the number of statements run through this handle (and its
+// transactions) so far; tests use it to prove a page costs a bounded number
+// of queries.
+func (d *DB) QueryCount() int64 { return d.queries.Load() }
 
 // Dialect reports "sqlite" or "postgres".
 func (d *DB) Dialect() string { return d.dialect }
@@ -92,16 +99,19 @@ func Rebind(dialect, q string) string {
 
 // Exec runs a statement on the writer.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	d.queries.Add(1)
 	return d.write.ExecContext(ctx, d.Rebind(q), args...)
 }
 
 // Query runs a query on the reader.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	d.queries.Add(1)
 	return d.read.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRow runs a single-row query on the reader.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	d.queries.Add(1)
 	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
@@ -109,6 +119,7 @@ func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 type Tx struct {
 	tx      *sql.Tx
 	dialect string
+	count   *atomic.Int64
 }
 
 // Dialect reports the transaction's dialect.
@@ -119,16 +130,19 @@ func (t *Tx) SQL() *sql.Tx { return t.tx }
 
 // Exec runs a statement in the transaction.
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	t.count.Add(1)
 	return t.tx.ExecContext(ctx, Rebind(t.dialect, q), args...)
 }
 
 // Query runs a query in the transaction.
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	t.count.Add(1)
 	return t.tx.QueryContext(ctx, Rebind(t.dialect, q), args...)
 }
 
 // QueryRow runs a single-row query in the transaction.
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	t.count.Add(1)
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, q), args...)
 }
 
@@ -147,7 +161,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, dialect: d.dialect}
+	tx := &Tx{tx: stx, dialect: d.dialect, count: &d.queries}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -172,6 +186,7 @@ type Writer interface {
 
 // WriteRow runs a single-row write (INSERT ... RETURNING) on the writer.
 func (d *DB) WriteRow(ctx context.Context, q string, args ...any) *sql.Row {
+	d.queries.Add(1)
 	return d.write.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
