@@ -42,6 +42,7 @@ type Server struct {
 	mux        *http.ServeMux
 	engine     *resource.Engine
 	keys       *keyCache
+	roles      *roleCache
 	userLimit  *bucketLimiter
 	loginEmail *failureWindow
 	loginIP    *failureWindow
@@ -62,6 +63,7 @@ func New(deps Deps) (*Server, error) {
 		mux:        http.NewServeMux(),
 		engine:     &resource.Engine{Reg: deps.Resources},
 		keys:       &keyCache{auth: deps.Auth, ttl: 30 * time.Second, m: map[string]keyEntry{}},
+		roles:      &roleCache{auth: deps.Auth, m: map[[2]int64]roleEntry{}},
 		userLimit:  newBucketLimiter(deps.Limits.UserPerMinute, deps.Now),
 		loginEmail: newFailureWindow(deps.Limits.LoginPerEmail, deps.Limits.LoginWindow, deps.Now),
 		loginIP:    newFailureWindow(deps.Limits.LoginPerIP, deps.Limits.LoginWindow, deps.Now),
@@ -173,17 +175,26 @@ func redirectSlash(w http.ResponseWriter, r *http.Request) {
 
 // WriteJSON writes v with sorted keys, compact, without HTML escaping.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	out, err := appendJSON(make([]byte, 0, 4096), v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		out = []byte(`{"error":{"code":"internal","message":"Internal error."}}`)
+	}
+	out = append(out, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping.
+func marshalNoEscape(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"error":{"code":"internal","message":"Internal error."}}` + "\n")
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // WriteError writes the one error envelope of spec/api.md §7.

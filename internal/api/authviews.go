@@ -50,6 +50,43 @@ func (k *keyCache) lookup(ctx context.Context, email, key string) (auth.User, er
 	return u, nil
 }
 
+// roleCache remembers roles for a few seconds: a revoked role stops
+// working within roleTTL.
+type roleCache struct {
+	auth *auth.Service
+	mu   sync.Mutex
+	m    map[[2]int64]roleEntry
+}
+
+type roleEntry struct {
+	role string
+	at   time.Time
+}
+
+const roleTTL = 5 * time.Second
+
+func (c *roleCache) role(ctx context.Context, userID, accountID int64) (string, error) {
+	k := [2]int64{userID, accountID}
+	now := time.Now()
+	c.mu.Lock()
+	if e, ok := c.m[k]; ok && now.Sub(e.at) < roleTTL {
+		c.mu.Unlock()
+		return e.role, nil
+	}
+	c.mu.Unlock()
+	r, err := c.auth.Role(ctx, userID, accountID)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if len(c.m) > 100000 {
+		c.m = map[[2]int64]roleEntry{}
+	}
+	c.m[k] = roleEntry{role: r, at: now}
+	c.mu.Unlock()
+	return r, nil
+}
+
 func (s *Server) authRoute(w http.ResponseWriter, r *http.Request, rt route) {
 	switch rt.name {
 	case "login":

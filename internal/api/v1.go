@@ -116,6 +116,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, r, re.Status, re.Code, re.Message, re.Fields)
 		return
 	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; nobody reads this answer.
+		s.deps.Log.Debug("request cancelled by client", "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		WriteError(w, r, 499, "cancelled", "The request was cancelled.", nil)
+		return
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		WriteError(w, r, http.StatusServiceUnavailable, "timeout", "The request took too long and was stopped.", nil)
 		return
@@ -306,7 +312,7 @@ func (s *Server) tenancy(ctx context.Context, rt route, p resource.Params, pr *p
 		}
 		return forbidden(fmt.Sprintf("You have no access to account %q.", ref))
 	}
-	acct, err := s.deps.Tenants.Get(ctx, ref)
+	acct, err := s.deps.Tenants.Lookup(ctx, ref)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return acct, "", deny()
 	}
@@ -315,7 +321,7 @@ func (s *Server) tenancy(ctx context.Context, rt route, p resource.Params, pr *p
 	}
 	role := "admin"
 	if !pr.user.IsStaff {
-		if role, err = s.deps.Auth.Role(ctx, pr.user.ID, acct.ID); err != nil {
+		if role, err = s.roles.role(ctx, pr.user.ID, acct.ID); err != nil {
 			return acct, "", err
 		}
 		if role == "" || !acct.Active {

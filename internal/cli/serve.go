@@ -42,7 +42,11 @@ func (c *cli) serveCmd() *cobra.Command {
 
 // serveHTTP listens until ctx ends, then shuts down gracefully.
 func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
-	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources})
+	limits := api.Limits{UserPerMinute: c.cfg.APIRatePerMinute, IPPerMinute: c.cfg.APIRatePerMinute}
+	if limits.UserPerMinute == 0 {
+		limits.UserPerMinute, limits.IPPerMinute = -1, -1 // disabled
+	}
+	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Limits: limits})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	// PGDatabasePrefix prefixes physical PostgreSQL client database names
 	// (CUBED_PG_DATABASE_PREFIX); for tests sharing one server.
 	PGDatabasePrefix string
+	// APIRatePerMinute throttles each authenticated user across the API
+	// (CUBED_API_RATE_PER_MINUTE, default 1,200; 0 disables).
+	APIRatePerMinute int
 }
 
 // Defaults returns the default configuration overlaid with CUBED_*
@@ -43,7 +46,8 @@ func Defaults() Config {
 		Addr:           "127.0.0.1:8080",
 		LogFormat:      "text",
 		LogLevel:       "info",
-		MaxOpenClients: 64,
+		MaxOpenClients:   64,
+		APIRatePerMinute: 1200,
 	}
 	env := func(name string, dst *string) {
 		if v, ok := os.LookupEnv(name); ok {
@@ -57,6 +61,13 @@ func Defaults() Config {
 	env("CUBED_LOG_LEVEL", &c.LogLevel)
 	env("CUBED_MIGRATIONS_DIR", &c.MigrationsDir)
 	env("CUBED_PG_DATABASE_PREFIX", &c.PGDatabasePrefix)
+	if v, ok := os.LookupEnv("CUBED_API_RATE_PER_MINUTE"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			c.APIRatePerMinute = n
+		} else {
+			c.APIRatePerMinute = -1 // rejected by Validate
+		}
+	}
 	if v, ok := os.LookupEnv("CUBED_MAX_OPEN_CLIENTS"); ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			c.MaxOpenClients = n
@@ -88,6 +99,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return apperr.Invalidf("--log-level", c.LogLevel, "must be debug, info, warn or error")
+	}
+	if c.APIRatePerMinute < 0 {
+		return apperr.Invalidf("CUBED_API_RATE_PER_MINUTE", fmt.Sprint(c.APIRatePerMinute), "must be 0 (no limit) or a positive integer")
 	}
 	if c.MaxOpenClients < 1 {
 		return apperr.Invalidf("CUBED_MAX_OPEN_CLIENTS", fmt.Sprint(c.MaxOpenClients), "must be a positive integer")

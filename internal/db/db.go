@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -33,6 +34,50 @@ type DB struct {
 	write   *sql.DB
 	dsn     string
 	queries atomic.Int64
+	stmts   *stmtCache // SQLite reader: parsed statements, reused
+}
+
+// stmtCache keeps prepared statements by text. SQLite spends much of a
+// small query's time parsing it; pgx caches prepared statements itself, so
+// only SQLite handles use this. Bounded: past the cap, queries run
+// unprepared.
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+const maxCachedStmts = 512
+
+func (c *stmtCache) get(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
+	c.mu.RLock()
+	st := c.m[q]
+	c.mu.RUnlock()
+	if st != nil {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st = c.m[q]; st != nil {
+		return st
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil
+	}
+	st, err := pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the unprepared call reports the error
+	}
+	c.m[q] = st
+	return st
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
 }
 
 // QueryCount is the number of statements run through this handle (and its
@@ -55,6 +100,9 @@ func (d *DB) Writer() *sql.DB { return d.write }
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	if d.stmts != nil {
+		d.stmts.close()
+	}
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -106,12 +154,22 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 // Query runs a query on the reader.
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	d.queries.Add(1)
+	if d.stmts != nil {
+		if st := d.stmts.get(ctx, d.read, q); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
 	return d.read.QueryContext(ctx, d.Rebind(q), args...)
 }
 
 // QueryRow runs a single-row query on the reader.
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	d.queries.Add(1)
+	if d.stmts != nil {
+		if st := d.stmts.get(ctx, d.read, q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
 	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 

@@ -100,7 +100,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opt.MaxReadConns)
 	r.SetMaxIdleConns(opt.MaxReadConns)
-	return &DB{dialect: SQLite, read: r, write: w, dsn: path}, nil
+	return &DB{dialect: SQLite, read: r, write: w, dsn: path, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {

@@ -40,10 +40,14 @@ type Account struct {
 	SessionTimeoutMinutes int
 	Active                bool
 	Created, Updated      time.Time
+	loc                   *time.Location
 }
 
 // Location returns the account's time zone.
 func (a Account) Location() *time.Location {
+	if a.loc != nil {
+		return a.loc
+	}
 	loc, err := time.LoadLocation(a.TimeZone)
 	if err != nil {
 		return time.UTC
@@ -76,6 +80,47 @@ type Manager struct {
 	mu    sync.Mutex
 	lru   *list.List // of *entry, most recent first
 	byKey map[string]*list.Element
+
+	// accounts caches Get by reference for AccountTTL; this process's
+	// own changes invalidate it at once, other processes' within the TTL.
+	accMu    sync.Mutex
+	accounts map[string]cachedAccount
+}
+
+type cachedAccount struct {
+	a  Account
+	at time.Time
+}
+
+// AccountTTL bounds how stale a cached account may be.
+const AccountTTL = 5 * time.Second
+
+func (m *Manager) forget() {
+	m.accMu.Lock()
+	m.accounts = map[string]cachedAccount{}
+	m.accMu.Unlock()
+}
+
+// Lookup is Get through a short-lived cache, for hot request paths.
+func (m *Manager) Lookup(ctx context.Context, ref string) (Account, error) {
+	now := time.Now()
+	m.accMu.Lock()
+	if c, ok := m.accounts[ref]; ok && now.Sub(c.at) < AccountTTL {
+		m.accMu.Unlock()
+		return c.a, nil
+	}
+	m.accMu.Unlock()
+	a, err := m.Get(ctx, ref)
+	if err != nil {
+		return a, err
+	}
+	m.accMu.Lock()
+	if len(m.accounts) > 10000 {
+		m.accounts = map[string]cachedAccount{}
+	}
+	m.accounts[ref] = cachedAccount{a: a, at: now}
+	m.accMu.Unlock()
+	return a, nil
 }
 
 type entry struct {
@@ -95,7 +140,7 @@ func NewManager(control *db.DB, opt Options) *Manager {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Manager{control: control, opt: opt, lru: list.New(), byKey: map[string]*list.Element{}}
+	return &Manager{control: control, opt: opt, lru: list.New(), byKey: map[string]*list.Element{}, accounts: map[string]cachedAccount{}}
 }
 
 // Control returns the control database.
@@ -109,6 +154,11 @@ func scanAccount(sc interface{ Scan(...any) error }) (Account, error) {
 	err := sc.Scan(&a.ID, &a.Token, &a.Name, &a.Country, &a.Domain, &a.DBName, &dsn, &a.TimeZone, &a.Currency,
 		&a.LookbackDays, &a.SessionTimeoutMinutes, &a.Active, &a.Created, &a.Updated)
 	a.DBDSN = dsn.String
+	if err == nil {
+		if loc, lerr := time.LoadLocation(a.TimeZone); lerr == nil {
+			a.loc = loc
+		}
+	}
 	return a, err
 }
 
@@ -155,6 +205,7 @@ func (m *Manager) SetActive(ctx context.Context, ref string, active bool) (Accou
 		return a, err
 	}
 	a.Active = active
+	m.forget()
 	return a, nil
 }
 
@@ -295,6 +346,7 @@ func (m *Manager) Create(ctx context.Context, p CreateParams) (Account, error) {
 		return Account{}, fmt.Errorf("record account %s: %w", token, err)
 	}
 	ok = true
+	m.forget()
 	return m.Get(ctx, strconv.FormatInt(id, 10))
 }
 

@@ -39,6 +39,9 @@ type Engine struct {
 
 // URI is a row's resource_uri.
 func URI(resource string, id any) string {
+	if n, ok := id.(int64); ok {
+		return "/api/v1/" + resource + "/" + strconv.FormatInt(n, 10) + "/"
+	}
 	return fmt.Sprintf("/api/v1/%s/%v/", resource, id)
 }
 
@@ -205,17 +208,21 @@ func (e *Engine) List(ctx context.Context, env Env, r *Resource, p Params, path 
 		return nil, perr
 	}
 	from := b.fromWhere()
-	var total int
-	if err := env.DB.QueryRow(ctx, "SELECT count(*)"+from, b.args...).Scan(&total); err != nil {
-		return nil, fmt.Errorf("%s: count: %w", r.Name, err)
-	}
-	query := "SELECT " + e.selectList(r) + from + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ? OFFSET ?"
-	objs, err := e.fetch(ctx, env, r, query, append(append([]any{}, b.args...), limit, offset))
+	// One query gives the page and the total (a window count over the
+	// filtered set); only a page past the end needs a separate count.
+	query := "SELECT " + e.selectList(r) + ", count(*) OVER ()" + from + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ? OFFSET ?"
+	var total int64
+	objs, err := e.fetchWith(ctx, env, r, query, append(append([]any{}, b.args...), limit, offset), &total)
 	if err != nil {
 		return nil, err
 	}
+	if len(objs) == 0 && offset > 0 {
+		if err := env.DB.QueryRow(ctx, "SELECT count(*)"+from, b.args...).Scan(&total); err != nil {
+			return nil, fmt.Errorf("%s: count: %w", r.Name, err)
+		}
+	}
 	meta := map[string]any{"limit": limit, "offset": offset, "total_count": total, "next": nil, "previous": nil}
-	if offset+limit < total {
+	if int64(offset+limit) < total {
 		meta["next"] = pageLink(path, p, limit, offset+limit)
 	}
 	if offset > 0 {
@@ -227,6 +234,12 @@ func (e *Engine) List(ctx context.Context, env Env, r *Resource, p Params, path 
 // fetch runs a SELECT of the resource's columns and serialises the rows,
 // loading nested related objects in one query per related field.
 func (e *Engine) fetch(ctx context.Context, env Env, r *Resource, query string, args []any) ([]map[string]any, error) {
+	return e.fetchWith(ctx, env, r, query, args, nil)
+}
+
+// fetchWith is fetch for queries with one extra trailing column, the
+// window total, scanned into total when it is not nil.
+func (e *Engine) fetchWith(ctx context.Context, env Env, r *Resource, query string, args []any, total *int64) ([]map[string]any, error) {
 	rows, err := env.DB.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: query: %w", r.Name, err)
@@ -235,9 +248,12 @@ func (e *Engine) fetch(ctx context.Context, env Env, r *Resource, query string, 
 	var raw [][]any
 	for rows.Next() {
 		vals := make([]any, len(r.fields))
-		ptrs := make([]any, len(vals))
+		ptrs := make([]any, len(vals), len(vals)+1)
 		for i := range vals {
 			ptrs[i] = &vals[i]
+		}
+		if total != nil {
+			ptrs = append(ptrs, total)
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("%s: scan: %w", r.Name, err)
