@@ -42,10 +42,10 @@ type Config struct {
 // environment variables.
 func Defaults() Config {
 	c := Config{
-		DataDir:        "./cubed-data",
-		Addr:           "127.0.0.1:8080",
-		LogFormat:      "text",
-		LogLevel:       "info",
+		DataDir:          "./cubed-data",
+		Addr:             "127.0.0.1:8080",
+		LogFormat:        "text",
+		LogLevel:         "info",
 		MaxOpenClients:   64,
 		APIRatePerMinute: 1200,
 	}
