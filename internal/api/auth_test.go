@@ -236,3 +236,24 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return ts.UTC()
 }
+
+func TestHealthReadyAndHeaders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
+		f := apitest.New(t, tg, api.Limits{})
+		for _, path := range []string{"/healthz", "/readyz"} {
+			rec := f.Do(apitest.Request{URL: path, Auth: "none"})
+			if rec.Code != 200 {
+				t.Errorf("%s: %d %s", path, rec.Code, rec.Body.String())
+			}
+		}
+		rec := f.Do(get("/api/v1/channel/" + A))
+		for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin"} {
+			if got := rec.Header().Get(h); got != want {
+				t.Errorf("%s = %q, want %q", h, got, want)
+			}
+		}
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") {
+			t.Errorf("CSP %q", csp)
+		}
+	})
+}
