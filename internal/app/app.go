@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/cubedhq/cubed/internal/api/resource"
+	"github.com/cubedhq/cubed/internal/apps/agg"
 	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/apps/clients"
 	"github.com/cubedhq/cubed/internal/auth"
@@ -27,6 +28,7 @@ func Registry() *registry.Registry {
 	r := registry.New()
 	clients.Register(r)
 	attrib.Register(r)
+	agg.Register(r)
 	return r
 }
 

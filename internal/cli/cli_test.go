@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/app"
 	"github.com/cubedhq/cubed/internal/db/dbtest"
+	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/registry"
 	"github.com/cubedhq/cubed/internal/schema"
 )
@@ -112,29 +114,35 @@ func TestAccountsAndClientMigrations(t *testing.T) {
 			t.Fatalf("want 3 up to date:\n%s", r.stdout)
 		}
 
-		// A developer adds a field: --check fails, makemigrations writes 0002.
+		files, err := migrate.LoadFiles(os.DirFS(migDir), "client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur := len(files)
+		next := fmt.Sprintf("%04d", cur+1)
+		// A developer adds a field: --check fails, makemigrations writes the next one.
 		h.registry = withExtraField
 		if r := h.run("makemigrations", "--check", "--dir", migDir); r.code != 1 {
 			t.Fatalf("check before: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		r = h.must("makemigrations", "--dir", migDir)
-		if !strings.Contains(r.stdout, "client/0002_add_column_channel_notes.json") {
+		if !strings.Contains(r.stdout, "client/"+next+"_add_column_channel_notes.json") {
 			t.Fatalf("makemigrations output:\n%s", r.stdout)
 		}
 		h.must("makemigrations", "--check", "--dir", migDir)
 
 		r = h.must("migrate_client", "--all", "--parallel", "2", "--migrations-dir", migDir)
-		if strings.Count(r.stdout, "1 → 2") != 3 || strings.Count(r.stdout, "migrated") != 3 {
-			t.Fatalf("want 3 migrated 1 → 2:\n%s", r.stdout)
+		if strings.Count(r.stdout, fmt.Sprintf("%d → %d", cur, cur+1)) != 3 || strings.Count(r.stdout, "migrated") != 3 {
+			t.Fatalf("want 3 migrated %d → %d:\n%s", cur, cur+1, r.stdout)
 		}
 		r = h.must("migrate_client", "--all", "--migrations-dir", migDir)
-		if strings.Count(r.stdout, "2 → 2") != 3 {
+		if strings.Count(r.stdout, fmt.Sprintf("%d → %d", cur+1, cur+1)) != 3 {
 			t.Fatalf("rerun should be a no-op:\n%s", r.stdout)
 		}
 		// New accounts get the new column too.
 		h.must("account", "create", "--name", "delta", "--country", "fr", "--timezone", "Europe/Paris", "--currency", "EUR", "--migrations-dir", migDir)
 		r = h.must("migrate_client", "--account", "c-a-delta-fr", "--plan", "--migrations-dir", migDir)
-		if !strings.Contains(r.stdout, "up to date (version 2)") {
+		if !strings.Contains(r.stdout, fmt.Sprintf("up to date (version %d)", cur+1)) {
 			t.Fatalf("plan for delta:\n%s", r.stdout)
 		}
 	})

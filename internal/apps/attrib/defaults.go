@@ -151,5 +151,6 @@ func Register(r *registry.Registry) {
 	models := ConfigModels()
 	r.Models.Add(models...)
 	r.AddResources(configResources(models)...)
+	r.Models.Add(ProcessedModels()...)
 	r.AddSeeder(registry.Seeder{Name: "attrib.defaults", Seed: SeedDefaults})
 }
