@@ -123,7 +123,7 @@ func (c *cli) rootCmd() *cobra.Command {
 		c.serveCmd(), c.demoCmd(),
 		c.makemigrationsCmd(), c.migrateCmd(), c.migrateClientCmd(),
 		c.accountCmd(), c.userCmd(), c.apikeyCmd(),
-		c.backupCmd(), c.restoreCmd(),
+		c.backupCmd(), c.restoreCmd(), c.configCmd(),
 	)
 	wrapRun(root)
 	return root

@@ -1,5 +1,7 @@
 // Package config is Cubed's typed configuration: flags, CUBED_* environment
-// variables and defaults, checked by Validate.
+// variables and defaults, checked by Validate. The struct tags are the one
+// source of the configuration reference (`cubed config`,
+// docs/configuration.md).
 package config
 
 import (
@@ -7,72 +9,64 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/cubedhq/cubed/internal/apperr"
 )
 
-// Config is everything a Cubed process needs to start.
+// Config is everything a Cubed process needs to start. Each field's tags
+// name its flag (empty: environment only), its environment variable and its
+// documentation.
 type Config struct {
-	// DataDir holds control.db and clients/ in embedded mode (CUBED_DATA).
-	DataDir string
-	// ControlDSN, a postgres:// URL, moves the control database (and new
-	// accounts' databases) to PostgreSQL (CUBED_CONTROL_DSN).
-	ControlDSN string
-	// Addr is where serve and demo listen (CUBED_ADDR).
-	Addr string
-	// LogFormat is text or json; LogLevel debug, info, warn or error.
-	LogFormat string
-	LogLevel  string
-	// MaxOpenClients bounds cached client database handles.
-	MaxOpenClients int
-	// MigrationsDir, when set, reads migrations from this directory instead
-	// of the set embedded in the binary (CUBED_MIGRATIONS_DIR).
-	MigrationsDir string
-	// PGDatabasePrefix prefixes physical PostgreSQL client database names
-	// (CUBED_PG_DATABASE_PREFIX); for tests sharing one server.
-	PGDatabasePrefix string
-	// APIRatePerMinute throttles each authenticated user across the API
-	// (CUBED_API_RATE_PER_MINUTE, default 1,200; 0 disables).
-	APIRatePerMinute int
+	DataDir          string `flag:"data" env:"CUBED_DATA" default:"./cubed-data" help:"Data directory: control.db and clients/<db_name>.db in embedded (SQLite) mode."`
+	ControlDSN       string `flag:"control-dsn" env:"CUBED_CONTROL_DSN" help:"postgres:// URL of the control database; new accounts then get PostgreSQL databases on the same server. Empty: SQLite in the data directory."`
+	Addr             string `flag:"addr" env:"CUBED_ADDR" default:"127.0.0.1:8080" help:"Listen address of serve and demo."`
+	LogFormat        string `flag:"log-format" env:"CUBED_LOG_FORMAT" default:"text" help:"Log format: text or json."`
+	LogLevel         string `flag:"log-level" env:"CUBED_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
+	MigrationsDir    string `flag:"migrations-dir" env:"CUBED_MIGRATIONS_DIR" help:"Read migrations from this directory instead of the set embedded in the binary."`
+	MaxOpenClients   int    `env:"CUBED_MAX_OPEN_CLIENTS" default:"64" help:"Client database handles kept open per process (least recently used are closed)."`
+	APIRatePerMinute int    `env:"CUBED_API_RATE_PER_MINUTE" default:"1200" help:"Requests per minute per authenticated user across the API, per process; 0 disables."`
+	PGDatabasePrefix string `env:"CUBED_PG_DATABASE_PREFIX" help:"Prefix for physical PostgreSQL client database names, so test runs can share one server. Empty in production."`
 }
 
-// Defaults returns the default configuration overlaid with CUBED_*
-// environment variables.
+// Field describes one setting for the reference.
+type Field struct {
+	Name, Flag, Env, Default, Help, Type string
+}
+
+// Reference lists every setting in declaration order.
+func Reference() []Field {
+	t := reflect.TypeOf(Config{})
+	out := make([]Field, t.NumField())
+	for i := range out {
+		f := t.Field(i)
+		out[i] = Field{Name: f.Name, Flag: f.Tag.Get("flag"), Env: f.Tag.Get("env"), Default: f.Tag.Get("default"),
+			Help: f.Tag.Get("help"), Type: f.Type.Kind().String()}
+	}
+	return out
+}
+
+// Defaults returns the declared defaults overlaid with CUBED_* environment
+// variables. A malformed number is kept as -1 so Validate names it.
 func Defaults() Config {
-	c := Config{
-		DataDir:          "./cubed-data",
-		Addr:             "127.0.0.1:8080",
-		LogFormat:        "text",
-		LogLevel:         "info",
-		MaxOpenClients:   64,
-		APIRatePerMinute: 1200,
-	}
-	env := func(name string, dst *string) {
-		if v, ok := os.LookupEnv(name); ok {
-			*dst = v
+	var c Config
+	v := reflect.ValueOf(&c).Elem()
+	for i, f := range Reference() {
+		raw := f.Default
+		if e, ok := os.LookupEnv(f.Env); ok {
+			raw = e
 		}
-	}
-	env("CUBED_DATA", &c.DataDir)
-	env("CUBED_CONTROL_DSN", &c.ControlDSN)
-	env("CUBED_ADDR", &c.Addr)
-	env("CUBED_LOG_FORMAT", &c.LogFormat)
-	env("CUBED_LOG_LEVEL", &c.LogLevel)
-	env("CUBED_MIGRATIONS_DIR", &c.MigrationsDir)
-	env("CUBED_PG_DATABASE_PREFIX", &c.PGDatabasePrefix)
-	if v, ok := os.LookupEnv("CUBED_API_RATE_PER_MINUTE"); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			c.APIRatePerMinute = n
-		} else {
-			c.APIRatePerMinute = -1 // rejected by Validate
-		}
-	}
-	if v, ok := os.LookupEnv("CUBED_MAX_OPEN_CLIENTS"); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			c.MaxOpenClients = n
-		} else {
-			c.MaxOpenClients = -1 // rejected by Validate
+		switch v.Field(i).Kind() {
+		case reflect.String:
+			v.Field(i).SetString(raw)
+		case reflect.Int:
+			n, err := strconv.Atoi(strings.TrimSpace(raw))
+			if err != nil && raw != "" {
+				n = -1
+			}
+			v.Field(i).SetInt(int64(n))
 		}
 	}
 	return c
@@ -111,3 +105,24 @@ func (c *Config) Validate() error {
 
 // ControlPath is the SQLite control database file.
 func (c *Config) ControlPath() string { return filepath.Join(c.DataDir, "control.db") }
+
+// Markdown renders the configuration reference.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("# Configuration\n\n")
+	b.WriteString("Generated from `internal/config` by `cubed config --markdown`; do not edit by hand.\n")
+	b.WriteString("Flags win over environment variables, which win over defaults.\n\n")
+	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
+	for _, f := range Reference() {
+		flag := ""
+		if f.Flag != "" {
+			flag = "`--" + f.Flag + "`"
+		}
+		def := ""
+		if f.Default != "" {
+			def = "`" + f.Default + "`"
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", flag, f.Env, def, f.Help)
+	}
+	return b.String()
+}
