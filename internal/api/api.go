@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/db"
@@ -37,6 +39,9 @@ type Deps struct {
 	// Ready reports whether the process can serve (databases reachable,
 	// migrations current); nil means always ready.
 	Ready func(ctx context.Context) error
+	// Metrics is the Prometheus registry served at /metrics; nil makes a
+	// fresh one. Other parts (collector, Conductor) register on it too.
+	Metrics *prometheus.Registry
 }
 
 // Server is the HTTP handler.
@@ -50,6 +55,7 @@ type Server struct {
 	loginEmail *failureWindow
 	loginIP    *failureWindow
 	openapiDoc []byte
+	metrics    *httpMetrics
 }
 
 // New builds the router.
@@ -60,6 +66,9 @@ func New(deps Deps) (*Server, error) {
 	}
 	if deps.Resources == nil {
 		deps.Resources = resource.NewRegistry()
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = prometheus.NewRegistry()
 	}
 	s := &Server{
 		deps:       deps,
@@ -76,6 +85,9 @@ func New(deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
 	s.openapiDoc = doc
+	s.metrics = newHTTPMetrics(deps.Metrics)
+	registerDBStats(deps.Metrics, s)
+	s.mux.Handle("GET /metrics", metricsHandler(deps.Metrics))
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("/api/v1/", s.apiV1)
@@ -115,7 +127,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.deps.Log.Error("panic in handler", "request_id", id, "path", r.URL.Path, "panic", p)
 			WriteError(rec, r, http.StatusInternalServerError, "internal", "Internal error.", nil)
 		}
-		s.deps.Log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		took := time.Since(start)
+		s.metrics.observe(s.routeLabel(r.URL.Path), r.Method, rec.status, took)
+		s.deps.Log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", took)
 	}()
 	s.mux.ServeHTTP(rec, r)
 }
