@@ -65,7 +65,7 @@ func TestTenantIsolationMatrix(t *testing.T) {
 			base := "/api/v1/" + name + "/"
 			cases := []struct {
 				method, url, body string
-				want               int
+				want              int
 			}{
 				{"GET", base + A, "", http.StatusForbidden},
 				{"GET", base + "1/" + A, "", http.StatusNotFound},
