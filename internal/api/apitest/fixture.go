@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -171,7 +172,15 @@ func (f *Fixture) Do(r Request) *httptest.ResponseRecorder {
 	} else {
 		body = strings.NewReader("")
 	}
-	req := httptest.NewRequest(method, r.URL, body)
+	// Build the request from a safe URL, then set the raw path and query as
+	// given, so tests and fuzzers can send bytes a client could send.
+	req := httptest.NewRequest(method, "/", body)
+	path, rawQuery, _ := strings.Cut(r.URL, "?")
+	req.URL.Path, req.URL.RawPath, req.URL.RawQuery = path, "", rawQuery
+	if p, err := url.PathUnescape(path); err == nil && p != path {
+		req.URL.Path, req.URL.RawPath = p, path
+	}
+	req.RequestURI = r.URL
 	if r.Body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
