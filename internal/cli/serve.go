@@ -19,6 +19,7 @@ import (
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/tenant"
+	"github.com/cubedhq/cubed/web"
 )
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -47,7 +48,7 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
 		limits.UserPerMinute, limits.IPPerMinute = -1, -1 // disabled
 	}
 	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Limits: limits,
-		Ready: a.RequireMigrated})
+		Ready: a.RequireMigrated, Web: web.Handler()})
 	if err != nil {
 		return err
 	}

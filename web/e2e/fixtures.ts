@@ -1,0 +1,35 @@
+import { test as base, expect, type APIRequestContext } from '@playwright/test';
+
+export interface Server {
+  url: string;
+  email: string;
+  password: string;
+}
+
+/** What the running binary offers, probed once per test file. */
+export interface Capabilities {
+  /** GET / answers with the dash's index.html (web.Handler() is mounted). */
+  dash: boolean;
+  /** POST /api/v1/auth/login/ exists (answers with the error envelope, not 404). */
+  auth: boolean;
+}
+
+export async function probe(request: APIRequestContext): Promise<Capabilities> {
+  const root = await request.get('/');
+  const html = root.ok() && (root.headers()['content-type'] ?? '').startsWith('text/html') && (await root.text()).includes('id="root"');
+  const login = await request.post('/api/v1/auth/login/', { data: { email: 'probe@example.invalid', password: 'x' } });
+  return { dash: html, auth: login.status() === 401 || login.status() === 429 };
+}
+
+export const test = base.extend<{ server: Server }>({
+  server: async ({}, use) => {
+    const url = process.env.CUBED_E2E_URL;
+    if (!url) throw new Error('CUBED_E2E_URL is not set: run through playwright.config.ts (global setup starts the server)');
+    await use({ url, email: process.env.CUBED_E2E_EMAIL ?? '', password: process.env.CUBED_E2E_PASSWORD ?? '' });
+  },
+  baseURL: async ({}, use) => {
+    await use(process.env.CUBED_E2E_URL);
+  },
+});
+
+export { expect };

@@ -1,0 +1,32 @@
+import { Navigate, type RouteObject } from 'react-router';
+import { AccountLayout, HomeRedirect } from './features/auth/AccountLayout';
+import { LoginPage } from './features/auth/LoginPage';
+import { ConfigIndexPage } from './features/config/ConfigIndexPage';
+import { ResourceFormPage } from './features/config/ResourceFormPage';
+import { ResourceListPage } from './features/config/ResourceListPage';
+import { TrackingPage } from './features/config/TrackingPage';
+import { ConductorPage } from './features/conductor/ConductorPage';
+import { NotFoundPage } from './features/NotFoundPage';
+import { ReportsPage } from './features/reports/ReportsPage';
+
+/** Every route of the dash. The account is always in the URL: /a/:token/… */
+export const routes: RouteObject[] = [
+  { path: '/', element: <HomeRedirect /> },
+  { path: '/login', element: <LoginPage /> },
+  {
+    path: '/a/:token',
+    element: <AccountLayout />,
+    children: [
+      { index: true, element: <Navigate to="config" replace /> },
+      { path: 'reports', element: <ReportsPage /> },
+      { path: 'config', element: <ConfigIndexPage /> },
+      { path: 'config/:resource', element: <ResourceListPage /> },
+      { path: 'config/:resource/new', element: <ResourceFormPage /> },
+      { path: 'config/:resource/:pk', element: <ResourceFormPage /> },
+      { path: 'tracking', element: <TrackingPage /> },
+      { path: 'conductor', element: <ConductorPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+  { path: '*', element: <NotFoundPage standalone /> },
+];
