@@ -41,7 +41,9 @@ func runDemo(t *testing.T, data string) (string, *syncBuffer, func() int) {
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	env := Env{Stdout: out, Stderr: io.Discard, Terminal: func(io.Writer) bool { return false }, Ready: func(addr string) { ready <- addr }}
-	go func() { done <- Run(ctx, env, []string{"demo", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "error"}) }()
+	go func() {
+		done <- Run(ctx, env, []string{"demo", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "error"})
+	}()
 	select {
 	case addr := <-ready:
 		return addr, out, func() int { cancel(); return <-done }
