@@ -27,6 +27,9 @@ var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 
 const keyLen = 32
 
+// maxMemory bounds the memory cost a stored hash may ask for (4 GiB).
+const maxMemory = 4 << 20 // KiB
+
 var b64 = base64.RawStdEncoding
 
 // HashPassword returns a PHC-format argon2id hash.
@@ -64,6 +67,12 @@ func VerifyPassword(password, encoded string) (bool, error) {
 	}
 	want, err := b64.DecodeString(parts[5])
 	if err != nil {
+		return false, ErrBadHash
+	}
+	// argon2.IDKey panics on zero time or threads, an empty key would
+	// compare equal to any password's, and a huge memory cost would
+	// exhaust memory: a damaged hash is a bad hash, never a match.
+	if p.Time < 1 || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory || len(salt) < 8 || len(want) < 16 {
 		return false, ErrBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))

@@ -70,6 +70,10 @@ func (s *Service) CreateUser(ctx context.Context, email, name, password string, 
 	now := time.Now().UTC()
 	id, err := db.InsertID(ctx, s.control, `INSERT INTO "user" ("email", "name", "password_hash", "is_staff", "active", "created") VALUES (?, ?, ?, ?, TRUE, ?)`,
 		e, name, hash, staff, now)
+	if _, dup := db.UniqueViolation(err); dup {
+		// Created by a concurrent call since the check above.
+		return User{}, &apperr.Conflict{Fields: []string{"email"}, Msg: fmt.Sprintf("user %s already exists", e)}
+	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
 	}

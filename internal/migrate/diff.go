@@ -113,13 +113,38 @@ func Diff(old *State, models []*schema.Model, renames []Rename) ([]Op, error) {
 			gone = append(gone, name)
 		}
 	}
-	sort.SliceStable(gone, func(i, j int) bool {
-		return references(cur.Tables[gone[i]], gone[j]) && !references(cur.Tables[gone[j]], gone[i])
-	})
-	for _, name := range gone {
+	for _, name := range dropOrder(cur.Tables, gone) {
 		ops = append(ops, Op{Op: OpDropTable, Table: name})
 	}
 	return ops, nil
+}
+
+// dropOrder orders tables so each comes before the tables it references
+// (children first, as PostgreSQL requires); otherwise names keep their
+// order. A pairwise sort cannot do this: in a chain a <- b <- c, a and c
+// are unrelated yet c must still precede a.
+func dropOrder(tables map[string]*Table, names []string) []string {
+	left := append([]string(nil), names...)
+	out := make([]string, 0, len(left))
+	for len(left) > 0 {
+		pick := 0 // a reference cycle: nothing orders it
+		for i, n := range left {
+			referenced := false
+			for _, o := range left {
+				if o != n && references(tables[o], n) {
+					referenced = true
+					break
+				}
+			}
+			if !referenced {
+				pick = i
+				break
+			}
+		}
+		out = append(out, left[pick])
+		left = append(left[:pick], left[pick+1:]...)
+	}
+	return out
 }
 
 func references(t *Table, other string) bool {

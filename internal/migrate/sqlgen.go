@@ -50,6 +50,11 @@ func opSQL(dialect string, op Op, before *Table, after *State) ([]string, error)
 	case OpDropIndex:
 		return []string{"DROP INDEX " + q(op.Index.Name)}, nil
 	case OpAddColumn:
+		if dialect == db.SQLite && op.Field.HasDefault && (op.Field.Type == schema.Date || op.Field.Type == schema.DateTime) {
+			// SQLite's ADD COLUMN refuses a non-constant default
+			// (CURRENT_TIMESTAMP); a rebuild fills existing rows with it.
+			return rebuildSQLite(before, after.Tables[op.Table]), nil
+		}
 		return []string{"ALTER TABLE " + q(op.Table) + " ADD COLUMN " + columnDef(dialect, op.Table, *op.Field)}, nil
 	case OpDropColumn:
 		if dialect == db.SQLite {

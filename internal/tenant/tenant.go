@@ -241,19 +241,22 @@ func (m *Manager) Acquire(ctx context.Context, a Account) (*db.DB, func(), error
 	}
 	e := &entry{key: key, refs: 1, openDone: make(chan struct{})}
 	m.byKey[key] = m.lru.PushFront(e)
-	m.evictLocked()
 	m.mu.Unlock()
 
 	e.db, e.openErr = db.Open(ctx, key, db.Options{})
+	m.mu.Lock()
 	if e.openErr != nil {
 		e.openErr = fmt.Errorf("account %s: open client database: %w", a.Token, e.openErr)
-		m.mu.Lock()
 		if el, ok := m.byKey[key]; ok && el.Value == e {
 			m.lru.Remove(el)
 			delete(m.byKey, key)
 		}
-		m.mu.Unlock()
+	} else {
+		// Only a handle that opened makes room: a failing account must
+		// not push healthy handles out of the cache.
+		m.evictLocked()
 	}
+	m.mu.Unlock()
 	close(e.openDone)
 	if e.openErr != nil {
 		return nil, nil, e.openErr
@@ -387,7 +390,8 @@ func (m *Manager) createDatabase(ctx context.Context, p CreateParams, dbName str
 			if errors.As(err, &pgErr) && pgErr.Code == "42501" {
 				return "", nil, apperr.Invalidf("--db-dsn", "", "the control database role may not create databases; create one and pass its URL")
 			}
-			if errors.As(err, &pgErr) && pgErr.Code == "42P04" {
+			// 42P04, or 23505 when a concurrent CREATE DATABASE won the race.
+			if errors.As(err, &pgErr) && (pgErr.Code == "42P04" || pgErr.Code == "23505") {
 				return "", nil, &apperr.Conflict{Fields: []string{"db_name"}, Msg: fmt.Sprintf("database %s already exists on the server", physical)}
 			}
 			return "", nil, fmt.Errorf("create database %s: %w", physical, err)
@@ -404,8 +408,21 @@ func (m *Manager) createDatabase(ctx context.Context, p CreateParams, dbName str
 		}, nil
 	}
 	path := m.sqlitePath(dbName)
-	if _, err := os.Stat(path); err == nil {
-		return "", nil, &apperr.Conflict{Fields: []string{"db_name"}, Msg: fmt.Sprintf("database file %s already exists but no account uses it: move it away first", path)}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", nil, fmt.Errorf("clients directory: %w", err)
+	}
+	// Claim the file atomically (an empty file is an empty database): of
+	// two concurrent creates only one may own it, else the loser's cleanup
+	// would delete the winner's database.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return "", nil, &apperr.Conflict{Fields: []string{"db_name"}, Msg: fmt.Sprintf("database file %s already exists (being created by another process, or left behind: move it away if no account uses it)", path)}
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", nil, fmt.Errorf("create database file: %w", err)
 	}
 	return path, func() {
 		for _, suffix := range []string{"", "-wal", "-shm"} {

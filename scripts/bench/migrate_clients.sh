@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 n=${1:-200}
 runs=${2:-5}
+echo "machine: $(nproc) CPUs, $(free -h | awk '/^Mem:/ {print $2}') RAM, $(go version | cut -d' ' -f3-), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/cubed" ./cmd/cubed
