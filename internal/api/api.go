@@ -19,6 +19,7 @@ import (
 	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/db"
+	"github.com/cubedhq/cubed/internal/report"
 	"github.com/cubedhq/cubed/internal/tenant"
 )
 
@@ -29,7 +30,9 @@ type Deps struct {
 	Tenants   *tenant.Manager
 	Auth      *auth.Service
 	Resources *resource.Registry
-	Limits    Limits
+	// Reports are the report resources (spec/api.md §10); nil means none.
+	Reports *report.Registry
+	Limits  Limits
 	// Collect, when set, serves /collect, /collect/pixel.gif and /tag.js.
 	Collect http.Handler
 	// Web, when set, serves the dash at / (SPA).
@@ -56,6 +59,7 @@ type Server struct {
 	loginIP    *failureWindow
 	openapiDoc []byte
 	metrics    *httpMetrics
+	reports    *report.Engine
 }
 
 // New builds the router.
@@ -66,6 +70,9 @@ func New(deps Deps) (*Server, error) {
 	}
 	if deps.Resources == nil {
 		deps.Resources = resource.NewRegistry()
+	}
+	if deps.Reports == nil {
+		deps.Reports = report.NewRegistry()
 	}
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
@@ -79,8 +86,9 @@ func New(deps Deps) (*Server, error) {
 		userLimit:  newBucketLimiter(deps.Limits.UserPerMinute, deps.Now),
 		loginEmail: newFailureWindow(deps.Limits.LoginPerEmail, deps.Limits.LoginWindow, deps.Now),
 		loginIP:    newFailureWindow(deps.Limits.LoginPerIP, deps.Limits.LoginWindow, deps.Now),
+		reports:    report.NewEngine(report.Options{CSVMaxRows: deps.Limits.ReportCSVRows}),
 	}
-	doc, err := buildOpenAPI(deps.Resources)
+	doc, err := buildOpenAPI(deps.Resources, deps.Reports)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
@@ -211,6 +219,14 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 			"list_endpoint": "/api/v1/" + name + "/",
 			"schema":        "/api/v1/" + name + "/schema/",
 		}
+	}
+	for _, name := range s.deps.Reports.Names() {
+		entry := map[string]any{"list_endpoint": "/api/v1/" + name + "/", "schema": "/api/v1/" + name + "/schema/"}
+		if full {
+			rep, _ := s.deps.Reports.Get(name)
+			entry["schema"] = report.SchemaDoc(rep)
+		}
+		out[name] = entry
 	}
 	WriteJSON(w, http.StatusOK, out)
 }

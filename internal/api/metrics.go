@@ -53,7 +53,11 @@ func (s *Server) routeLabel(path string) string {
 		if !ok {
 			return "other"
 		}
-		if _, known := s.deps.Resources.Get(rt.name); !known {
+		_, known := s.deps.Resources.Get(rt.name)
+		if !known && s.deps.Reports != nil {
+			_, known = s.deps.Reports.Get(rt.name)
+		}
+		if !known {
 			return "/api/v1/{unknown}/"
 		}
 		switch rt.kind {

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/cubedhq/cubed/internal/api/resource"
+	"github.com/cubedhq/cubed/internal/report"
 	"github.com/cubedhq/cubed/internal/schema"
 )
 
@@ -84,7 +85,7 @@ func okJSON(desc string, s obj) obj {
 // buildOpenAPI renders an OpenAPI 3.1 document from the resource
 // declarations: every path, one schema per resource, every filter as a
 // query parameter, the error envelope and the three security schemes.
-func buildOpenAPI(reg *resource.Registry) ([]byte, error) {
+func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, error) {
 	schemas := obj{
 		"Error": obj{
 			"type": "object", "required": []string{"error"},
@@ -226,6 +227,7 @@ func buildOpenAPI(reg *resource.Registry) ([]byte, error) {
 				"properties": obj{"objects": obj{"type": "array", "items": ref(name)}, "not_found": obj{"type": "array", "items": obj{"type": "string"}}}})})},
 		}
 	}
+	addReportPaths(paths, schemas, with, reports)
 	doc := obj{
 		"openapi": "3.1.0",
 		"info":    obj{"title": "Cubed API", "version": "1"},

@@ -32,6 +32,7 @@ type Limits struct {
 	SessionTTL       time.Duration // default 14 days
 	RequestDeadline  time.Duration // default 30 s
 	SecureCookiesTLS bool          // cookies get Secure on TLS requests (always true in practice)
+	ReportCSVRows    int           // report CSV export row cap, default 1,000,000
 }
 
 func (l *Limits) fill() {
@@ -359,6 +360,10 @@ func (s *Server) apiV1(w http.ResponseWriter, r *http.Request) {
 		return
 	case "auth":
 		s.authRoute(w, r, rt)
+		return
+	}
+	if rep, ok := s.deps.Reports.Get(rt.name); ok {
+		s.reportRoute(w, r, rt, rep)
 		return
 	}
 	res, ok := s.deps.Resources.Get(rt.name)

@@ -19,6 +19,7 @@ import (
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/registry"
+	"github.com/cubedhq/cubed/internal/report"
 	"github.com/cubedhq/cubed/internal/tenant"
 	"github.com/cubedhq/cubed/migrations"
 )
@@ -29,6 +30,7 @@ func Registry() *registry.Registry {
 	clients.Register(r)
 	attrib.Register(r)
 	agg.Register(r)
+	r.Models.Add(report.Models()...) // data_version, read by report resources
 	return r
 }
 
@@ -51,6 +53,7 @@ type App struct {
 	Tenants    *tenant.Manager
 	Auth       *auth.Service
 	Resources  *resource.Registry
+	Reports    *report.Registry
 }
 
 // BuildResources turns the apps' resource declarations into a checked
@@ -61,6 +64,17 @@ func BuildResources(reg *registry.Registry) (*resource.Registry, error) {
 		return nil, err
 	}
 	if err := rr.Check(); err != nil {
+		return nil, err
+	}
+	return rr, nil
+}
+
+// BuildReports validates the apps' report declarations; a broken one
+// (no metric, unknown formula name, cycle, undeclared column) stops
+// start-up.
+func BuildReports(reg *registry.Registry) (*report.Registry, error) {
+	rr := report.NewRegistry()
+	if err := rr.Add(reg.Reports...); err != nil {
 		return nil, err
 	}
 	return rr, nil
@@ -94,9 +108,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, reg *registr
 		control.Close()
 		return nil, fmt.Errorf("resources: %w", err)
 	}
+	reports, err := BuildReports(reg)
+	if err != nil {
+		control.Close()
+		return nil, fmt.Errorf("reports: %w", err)
+	}
 	a := &App{
 		Cfg: cfg, Log: log, Reg: reg, Migrations: migs, Control: control,
-		Auth: auth.NewService(control, auth.DefaultParams), Resources: resources,
+		Auth: auth.NewService(control, auth.DefaultParams), Resources: resources, Reports: reports,
 	}
 	a.Tenants = tenant.NewManager(control, tenant.Options{
 		DataDir: cfg.DataDir, ControlDSN: cfg.ControlDSN, PGDatabasePrefix: cfg.PGDatabasePrefix,

@@ -47,7 +47,7 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
 	if limits.UserPerMinute == 0 {
 		limits.UserPerMinute, limits.IPPerMinute = -1, -1 // disabled
 	}
-	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Limits: limits,
+	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
 		Ready: a.RequireMigrated, Web: web.Handler()})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/db"
+	"github.com/cubedhq/cubed/internal/report"
 	"github.com/cubedhq/cubed/internal/schema"
 )
 
@@ -27,7 +28,12 @@ type Registry struct {
 	Models    *schema.Registry
 	Seeders   []Seeder
 	Resources []*resource.Resource
+	// Reports are the report resource declarations (spec/api.md §10).
+	Reports []*report.Report
 }
+
+// AddReports registers report resources.
+func (r *Registry) AddReports(rs ...*report.Report) { r.Reports = append(r.Reports, rs...) }
 
 // AddResources registers API model resources.
 func (r *Registry) AddResources(rs ...*resource.Resource) { r.Resources = append(r.Resources, rs...) }

@@ -116,7 +116,7 @@ func New(t *testing.T, tg dbtest.Target, limits api.Limits) *Fixture {
 			t.Fatal(err)
 		}
 	}
-	h, err := api.New(api.Deps{Log: slog.New(slog.DiscardHandler), Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Limits: limits})
+	h, err := api.New(api.Deps{Log: slog.New(slog.DiscardHandler), Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits})
 	if err != nil {
 		t.Fatal(err)
 	}
