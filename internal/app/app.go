@@ -30,6 +30,7 @@ func Registry() *registry.Registry {
 	clients.Register(r)
 	attrib.Register(r)
 	agg.Register(r)
+	r.AddReports(agg.Reports()...)
 	r.Models.Add(report.Models()...) // data_version, read by report resources
 	return r
 }
