@@ -124,6 +124,7 @@ func (c *cli) rootCmd() *cobra.Command {
 		c.makemigrationsCmd(), c.migrateCmd(), c.migrateClientCmd(),
 		c.accountCmd(), c.userCmd(), c.apikeyCmd(),
 		c.backupCmd(), c.restoreCmd(), c.configCmd(),
+		c.generateCmd(), c.importCmd(),
 	)
 	wrapRun(root)
 	return root

@@ -17,6 +17,7 @@ import (
 	"github.com/cubedhq/cubed/internal/app"
 	"github.com/cubedhq/cubed/internal/apperr"
 	"github.com/cubedhq/cubed/internal/auth"
+	"github.com/cubedhq/cubed/internal/collect"
 	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/tenant"
 	"github.com/cubedhq/cubed/web"
@@ -47,8 +48,21 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
 	if limits.UserPerMinute == 0 {
 		limits.UserPerMinute, limits.IPPerMinute = -1, -1 // disabled
 	}
+	// The collector's batch writers start with their first hit; Close
+	// below commits whatever is queued before the databases close.
+	col, err := collect.New(collect.Options{Tenants: a.Tenants, Log: a.Log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := col.Close(fctx); err != nil {
+			a.Log.Error("collector: flush on shutdown", "err", err)
+		}
+	}()
 	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
-		Ready: a.RequireMigrated, Web: web.Handler()})
+		Ready: a.RequireMigrated, Collect: col, Web: web.Handler()})
 	if err != nil {
 		return err
 	}

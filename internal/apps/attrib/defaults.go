@@ -152,5 +152,6 @@ func Register(r *registry.Registry) {
 	r.Models.Add(models...)
 	r.AddResources(configResources(models)...)
 	r.Models.Add(ProcessedModels()...)
+	r.Models.Add(RawModels()...)
 	r.AddSeeder(registry.Seeder{Name: "attrib.defaults", Seed: SeedDefaults})
 }
