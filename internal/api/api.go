@@ -45,6 +45,9 @@ type Deps struct {
 	// Metrics is the Prometheus registry served at /metrics; nil makes a
 	// fresh one. Other parts (collector, Conductor) register on it too.
 	Metrics *prometheus.Registry
+	// Integrations, when set, serves the OAuth2 connect flow
+	// (integrations.go).
+	Integrations Integrations
 }
 
 // Server is the HTTP handler.
@@ -100,6 +103,9 @@ func New(deps Deps) (*Server, error) {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("/api/v1/", s.apiV1)
 	s.mux.HandleFunc("/api/v1", func(w http.ResponseWriter, r *http.Request) { redirectSlash(w, r) })
+	if deps.Integrations != nil {
+		s.mountIntegrations()
+	}
 	if deps.Collect != nil {
 		s.mux.Handle("/collect", deps.Collect)
 		s.mux.Handle("/collect/", deps.Collect)

@@ -14,7 +14,10 @@ import (
 	"github.com/cubedhq/cubed/internal/apps/agg"
 	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/apps/clients"
+	"github.com/cubedhq/cubed/internal/apps/integrations"
+	"github.com/cubedhq/cubed/internal/apps/seopt"
 	"github.com/cubedhq/cubed/internal/auth"
+	"github.com/cubedhq/cubed/internal/conductor"
 	"github.com/cubedhq/cubed/internal/config"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/migrate"
@@ -30,7 +33,13 @@ func Registry() *registry.Registry {
 	clients.Register(r)
 	attrib.Register(r)
 	agg.Register(r)
+	integrations.Register(r) // import commands: integrations.RegisterCommands, once a Service exists
+	seopt.Register(r)
 	r.AddReports(agg.Reports()...)
+	conductor.Register(r)
+	if os.Getenv(conductor.TestCommandsEnv) == "1" {
+		r.Commands.Add(conductor.TestCommandSet()...) // test-only, see conductor.TestCommandsEnv
+	}
 	r.Models.Add(report.Models()...) // data_version, read by report resources
 	return r
 }

@@ -123,8 +123,10 @@ func (c *cli) rootCmd() *cobra.Command {
 		c.serveCmd(), c.demoCmd(),
 		c.makemigrationsCmd(), c.migrateCmd(), c.migrateClientCmd(),
 		c.accountCmd(), c.userCmd(), c.apikeyCmd(),
-		c.backupCmd(), c.restoreCmd(), c.configCmd(),
+		c.conductorCmd(), c.runCmd(),
 		c.generateCmd(), c.importCmd(),
+		c.backupCmd(), c.restoreCmd(), c.configCmd(),
+		c.fakeProviderCmd(),
 	)
 	wrapRun(root)
 	return root

@@ -29,6 +29,10 @@ type Config struct {
 	MaxOpenClients   int    `env:"CUBED_MAX_OPEN_CLIENTS" default:"64" help:"Client database handles kept open per process (least recently used are closed)."`
 	APIRatePerMinute int    `env:"CUBED_API_RATE_PER_MINUTE" default:"1200" help:"Requests per minute per authenticated user across the API, per process; 0 disables."`
 	PGDatabasePrefix string `env:"CUBED_PG_DATABASE_PREFIX" help:"Prefix for physical PostgreSQL client database names, so test runs can share one server. Empty in production."`
+	// Integrations (docs/integrations.md).
+	IntegrationsConfig string `flag:"integrations-config" env:"CUBED_INTEGRATIONS_CONFIG" help:"JSON file configuring the ad-platform integrations (OAuth2 clients, endpoints, scopes; see docs/integrations.md). Empty: integrations are off."`
+	SecretKey          string `env:"CUBED_SECRET_KEY" help:"Base64 of 32 random bytes: the AES-256-GCM key that encrypts OAuth tokens at rest. Required when integrations are configured, unless a key file is given."`
+	SecretKeyFile      string `flag:"secret-key-file" env:"CUBED_SECRET_KEY_FILE" help:"File holding the secret key (base64); wins over CUBED_SECRET_KEY. cubed demo creates <data>/secret.key."`
 }
 
 // Field describes one setting for the reference.

@@ -7,6 +7,7 @@ import (
 	"context"
 
 	"github.com/cubedhq/cubed/internal/api/resource"
+	"github.com/cubedhq/cubed/internal/command"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/report"
 	"github.com/cubedhq/cubed/internal/schema"
@@ -28,6 +29,8 @@ type Registry struct {
 	Models    *schema.Registry
 	Seeders   []Seeder
 	Resources []*resource.Resource
+	// Commands holds the apps' data commands (r.Commands.Add(cmd)).
+	Commands *command.Registry
 	// Reports are the report resource declarations (spec/api.md §10).
 	Reports []*report.Report
 }
@@ -39,7 +42,7 @@ func (r *Registry) AddReports(rs ...*report.Report) { r.Reports = append(r.Repor
 func (r *Registry) AddResources(rs ...*resource.Resource) { r.Resources = append(r.Resources, rs...) }
 
 // New returns an empty registry.
-func New() *Registry { return &Registry{Models: schema.NewRegistry()} }
+func New() *Registry { return &Registry{Models: schema.NewRegistry(), Commands: command.NewRegistry()} }
 
 // AddSeeder registers a seeder.
 func (r *Registry) AddSeeder(s Seeder) { r.Seeders = append(r.Seeders, s) }

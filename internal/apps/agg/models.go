@@ -57,7 +57,8 @@ func Models() []*s.Model {
 	}
 }
 
-// Register declares the app's models.
+// Register declares the app's models and its update_agg_* commands.
 func Register(r *registry.Registry) {
 	r.Models.Add(Models()...)
+	r.Commands.Add(Commands()...)
 }

@@ -154,4 +154,5 @@ func Register(r *registry.Registry) {
 	r.Models.Add(ProcessedModels()...)
 	r.Models.Add(RawModels()...)
 	r.AddSeeder(registry.Seeder{Name: "attrib.defaults", Seed: SeedDefaults})
+	r.Commands.Add(Commands()...)
 }

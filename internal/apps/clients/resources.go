@@ -52,5 +52,21 @@ func controlResources(models []*s.Model) []*resource.Resource {
 		DetailMethods: []string{"GET", "DELETE"},
 		WriteRole:     "viewer",
 	}
-	return []*resource.Resource{account, user, membership, apiKey}
+	// connection: integration connections (OAuth2 grants to ad platforms).
+	// Tokens are Secret fields: never listed, never written here; the
+	// connect flow (internal/api/integrations.go) creates connections and
+	// DELETE disconnects (soft delete).
+	connection := &resource.Resource{
+		Name: "connection", Model: by["integration_connection"], AccountColumn: "account_id", WriteRole: "admin",
+		Filtering: map[string]resource.Filter{
+			"account": {Level: resource.AllWithRelations}, "provider": {Level: resource.All}, "status": {Level: resource.All},
+			"external_account_id": {Level: resource.All}, "active": {Level: resource.All}, "deleted": {Level: resource.All},
+			"created": {Level: resource.All},
+		},
+		Ordering:      []string{"id", "account", "provider", "status", "created", "updated"},
+		Related:       map[string]resource.Related{"account": {Resource: "account"}, "created_by": {Resource: "user"}},
+		ListMethods:   []string{"GET"},
+		DetailMethods: []string{"GET", "DELETE"},
+	}
+	return []*resource.Resource{account, user, membership, apiKey, connection}
 }

@@ -1,0 +1,454 @@
+package conductor
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/cubedhq/cubed/internal/command"
+	"github.com/cubedhq/cubed/internal/db"
+)
+
+// Waiting reasons (command_run.waiting_reason).
+const (
+	ReasonDependencies = "dependencies"
+	ReasonAccountLimit = "account_limit"
+	ReasonGroupLimit   = "group_limit:" // + group
+	ReasonCapacity     = "capacity"
+)
+
+type waitingRun struct {
+	id, slot  int64
+	account   int64 // 0: matrix none
+	priority  int
+	waitingAt time.Time
+	command   string
+	group     string
+	reason    string
+	depsOK    bool
+}
+
+type groupLimit struct {
+	maxRunning sql.NullInt64
+	rate       sql.NullFloat64
+	tokens     float64
+	refilledAt sql.NullTime
+}
+
+// available returns the tokens the group would have now.
+func (g groupLimit) available(now time.Time) float64 {
+	if !g.rate.Valid || g.rate.Float64 <= 0 {
+		return 1
+	}
+	t := g.tokens
+	if g.refilledAt.Valid {
+		t += now.Sub(g.refilledAt.Time).Minutes() * g.rate.Float64
+	}
+	return min(t, max(g.rate.Float64, 1))
+}
+
+// accountQueue is one account's Waiting runs in dispatch order.
+type accountQueue struct {
+	account int64
+	runs    []*waitingRun
+	active  int
+	limit   int
+}
+
+type rr []*accountQueue
+
+func (h rr) Len() int { return len(h) }
+func (h rr) Less(i, j int) bool {
+	a, b := h[i].runs[0], h[j].runs[0]
+	if a.priority != b.priority {
+		return a.priority < b.priority
+	}
+	if h[i].active != h[j].active {
+		return h[i].active < h[j].active
+	}
+	if !a.waitingAt.Equal(b.waitingAt) {
+		return a.waitingAt.Before(b.waitingAt)
+	}
+	return a.id < b.id
+}
+func (h rr) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *rr) Push(x any)   { *h = append(*h, x.(*accountQueue)) }
+func (h *rr) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// dispatchPage is how many Waiting runs dispatch reads at a time, oldest
+// first; it reads further pages only while places remain and the runs
+// read so far cannot take them.
+const (
+	dispatchPage     = 64
+	dispatchMaxPages = 100
+)
+
+// waitingCols are read for candidates; dependencies are checked for the
+// runs picked only (runs made by ensure_runs have theirs satisfied).
+const waitingCols = `r."id", r."slot_id", COALESCE(s."account_id", 0), s."priority", r."waiting_at", d."name", d."concurrency_group", r."waiting_reason", TRUE`
+
+func scanWaiting(rows *sql.Rows) ([]*waitingRun, error) {
+	defer rows.Close()
+	var out []*waitingRun
+	for rows.Next() {
+		w := &waitingRun{}
+		var at sql.NullTime
+		if err := rows.Scan(&w.id, &w.slot, &w.account, &w.priority, &at, &w.command, &w.group, &w.reason, &w.depsOK); err != nil {
+			return nil, err
+		}
+		w.waitingAt = at.Time
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// dispatch hands Waiting runs to River when the limits allow, in one
+// transaction that inserts each job and stamps its run, and records why the
+// runs it considered wait. Accounts are served round-robin: fewest runs
+// active first, then the oldest waiting run; priority (manual, schedule,
+// backfill) comes before both. It reads the oldest Waiting runs a page at a
+// time (manual ones first), so its cost does not grow with the backlog.
+func (c *Conductor) dispatch(ctx context.Context) (int, error) {
+	if c.river == nil {
+		return 0, nil
+	}
+	now := c.now()
+	dispatched := 0
+	err := c.inTx(ctx, func(tx *db.Tx) error {
+		q := c.cached(tx)
+		if err := serialise(ctx, tx, "dispatch"); err != nil {
+			return err
+		}
+		// What is active: Running, or handed to River and not yet started.
+		rows, err := q.Query(ctx, `SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status"
+			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
+			WHERE r."status" = ?
+			UNION ALL SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status"
+			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
+			WHERE r."status" = ? AND r."river_job_id" IS NOT NULL`, Running, Waiting)
+		if err != nil {
+			return err
+		}
+		activeAcct := map[int64]int{}
+		activeGroup := map[string]int{}
+		queued := 0
+		for rows.Next() {
+			var acct int64
+			var group string
+			var status int
+			if err := rows.Scan(&acct, &group, &status); err != nil {
+				rows.Close()
+				return err
+			}
+			activeAcct[acct]++
+			if group != "" {
+				activeGroup[group]++
+			}
+			if status == Waiting {
+				queued++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		capacity := c.opt.MaxQueued - queued
+		if capacity <= 0 {
+			return nil
+		}
+		limits := map[string]groupLimit{}
+		rows, err = q.Query(ctx, `SELECT "group", "max_running", "rate_per_minute", "tokens", "refilled_at" FROM "command_limit"`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name string
+			var g groupLimit
+			if err := rows.Scan(&name, &g.maxRunning, &g.rate, &g.tokens, &g.refilledAt); err != nil {
+				rows.Close()
+				return err
+			}
+			limits[name] = g
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		accountLimit := func(acct int64) int {
+			if acct == 0 {
+				return 1 << 30
+			}
+			if m, ok := c.accounts[acct]; ok {
+				return m.maxParallel
+			}
+			var mp sql.NullInt64
+			_ = q.QueryRow(ctx, `SELECT "max_parallel" FROM "command_account" WHERE "account_id" = ?`, acct).Scan(&mp)
+			if mp.Valid {
+				return int(mp.Int64)
+			}
+			return DefaultMaxParallel
+		}
+
+		// Candidates: manual runs, then the oldest Waiting runs, page by
+		// page while the places cannot all be filled from what was read.
+		manual, err := q.Query(ctx, `SELECT `+waitingCols+`
+			FROM "command_slot" s CROSS JOIN "command_run" r CROSS JOIN "command_definition" d
+			WHERE s."priority" = 1 AND s."status" = 'waiting' AND r."slot_id" = s."id" AND r."status" = ? AND r."river_job_id" IS NULL
+			AND d."id" = s."definition_id" LIMIT `+fmt.Sprint(dispatchPage), Waiting)
+		if err != nil {
+			return err
+		}
+		waiting, err := scanWaiting(manual)
+		if err != nil {
+			return err
+		}
+		seen := map[int64]bool{}
+		room := map[int64]int{} // places an account can still take
+		fillable := 0
+		consider := func(ws []*waitingRun) {
+			for _, w := range ws {
+				if !w.depsOK {
+					continue
+				}
+				r, ok := room[w.account]
+				if !ok {
+					r = max(accountLimit(w.account)-activeAcct[w.account], 0)
+				}
+				if r > 0 {
+					fillable++
+					r--
+				}
+				room[w.account] = r
+			}
+		}
+		for _, w := range waiting {
+			seen[w.id] = true
+		}
+		consider(waiting)
+		var afterAt time.Time
+		var afterID int64
+		for page := 0; page < dispatchMaxPages && fillable < capacity; page++ {
+			stmt := `SELECT ` + waitingCols + `
+				FROM "command_run" r CROSS JOIN "command_slot" s CROSS JOIN "command_definition" d
+				WHERE r."status" = ? AND r."river_job_id" IS NULL AND s."id" = r."slot_id" AND d."id" = s."definition_id"`
+			args := []any{Waiting}
+			if page > 0 {
+				stmt += ` AND (r."waiting_at" > ? OR (r."waiting_at" = ? AND r."id" > ?))`
+				args = append(args, afterAt, afterAt, afterID)
+			}
+			rows, err := q.Query(ctx, stmt+` ORDER BY r."waiting_at", r."id" LIMIT `+fmt.Sprint(dispatchPage), args...)
+			if err != nil {
+				return err
+			}
+			ws, err := scanWaiting(rows)
+			if err != nil {
+				return err
+			}
+			var fresh []*waitingRun
+			for _, w := range ws {
+				if !seen[w.id] {
+					seen[w.id] = true
+					fresh = append(fresh, w)
+				}
+			}
+			waiting = append(waiting, fresh...)
+			consider(fresh)
+			if len(ws) < dispatchPage {
+				break
+			}
+			afterAt, afterID = ws[len(ws)-1].waitingAt, ws[len(ws)-1].id
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		sort.SliceStable(waiting, func(i, j int) bool {
+			a, b := waiting[i], waiting[j]
+			if a.priority != b.priority {
+				return a.priority < b.priority
+			}
+			if !a.waitingAt.Equal(b.waitingAt) {
+				return a.waitingAt.Before(b.waitingAt)
+			}
+			return a.id < b.id
+		})
+
+		reasons := map[*waitingRun]string{}
+		queues := map[int64]*accountQueue{}
+		h := &rr{}
+		for _, w := range waiting {
+			if !w.depsOK {
+				reasons[w] = ReasonDependencies
+				continue
+			}
+			q := queues[w.account]
+			if q == nil {
+				q = &accountQueue{account: w.account, active: activeAcct[w.account], limit: accountLimit(w.account)}
+				queues[w.account] = q
+			}
+			q.runs = append(q.runs, w)
+		}
+		for _, q := range queues {
+			heap.Push(h, q)
+		}
+		var picked []*waitingRun
+		for h.Len() > 0 {
+			q := heap.Pop(h).(*accountQueue)
+			if len(picked) >= capacity {
+				for _, w := range q.runs {
+					reasons[w] = ReasonCapacity
+				}
+				continue
+			}
+			if q.active >= q.limit {
+				for _, w := range q.runs {
+					reasons[w] = ReasonAccountLimit
+				}
+				continue
+			}
+			// The account's first run that its group allows.
+			took := -1
+			for i, w := range q.runs {
+				if w.group != "" {
+					g, ok := limits[w.group]
+					if ok && ((g.maxRunning.Valid && int64(activeGroup[w.group]) >= g.maxRunning.Int64) || g.available(now) < 1) {
+						reasons[w] = ReasonGroupLimit + w.group
+						continue
+					}
+				}
+				took = i
+				break
+			}
+			if took < 0 {
+				continue // every run of the account waits for a group
+			}
+			w := q.runs[took]
+			picked = append(picked, w)
+			delete(reasons, w)
+			q.active++
+			if w.group != "" {
+				activeGroup[w.group]++
+			}
+			q.runs = append(q.runs[:took], q.runs[took+1:]...)
+			if len(q.runs) > 0 {
+				heap.Push(h, q)
+			}
+		}
+		if len(picked) > 0 {
+			// Dependencies of what was picked (a retry or a manual run may
+			// precede its parents).
+			slots := make([]int64, len(picked))
+			for i, w := range picked {
+				slots[i] = w.slot
+			}
+			blocked, err := queryIDs(ctx, q, `SELECT DISTINCT sd."slot_id" FROM "command_slot_dependency" sd JOIN "command_slot" p ON p."id" = sd."depends_on_slot_id"
+				WHERE sd."slot_id" IN (`+inClause(len(slots))+`) AND p."status" <> 'success'`, int64Args(slots)...)
+			if err != nil {
+				return err
+			}
+			if len(blocked) > 0 {
+				isBlocked := map[int64]bool{}
+				for _, id := range blocked {
+					isBlocked[id] = true
+				}
+				kept := picked[:0]
+				for _, w := range picked {
+					if isBlocked[w.slot] {
+						reasons[w] = ReasonDependencies
+					} else {
+						kept = append(kept, w)
+					}
+				}
+				picked = kept
+			}
+		}
+		if len(picked) > 0 {
+			params := make([]river.InsertManyParams, len(picked))
+			for i, w := range picked {
+				timeout := command.DefaultTimeout
+				queue := QueueCommands
+				if cmd, ok := c.cmds.Get(w.command); ok {
+					timeout = cmd.Timeout
+					if cmd.Matrix == command.None {
+						queue = QueueControl
+					}
+				}
+				tags := []string{"run-" + strconv.FormatInt(w.id, 10), "cmd-" + sanitizeTag(w.command)}
+				if w.account != 0 {
+					if m, ok := c.accounts[w.account]; ok {
+						tags = append(tags, "acct-"+sanitizeTag(m.acct.Token))
+					}
+				}
+				params[i] = river.InsertManyParams{
+					Args: runArgs{RunID: w.id, Command: w.command, TimeoutMS: timeout.Milliseconds()},
+					InsertOpts: &river.InsertOpts{Queue: queue, MaxAttempts: 1, Priority: min(max(w.priority, 1), 4), Tags: tags,
+						UniqueOpts: river.UniqueOpts{ByArgs: true}},
+				}
+			}
+			res, err := c.river.InsertManyTx(ctx, tx.SQL(), params)
+			if err != nil {
+				return fmt.Errorf("insert river jobs: %w", err)
+			}
+			for i, w := range picked {
+				if _, err := q.Exec(ctx, `UPDATE "command_run" SET "river_job_id" = ?, "waiting_reason" = '' WHERE "id" = ? AND "status" = ? AND "river_job_id" IS NULL`,
+					res[i].Job.ID, w.id, Waiting); err != nil {
+					return err
+				}
+			}
+			dispatched = len(picked)
+		}
+		byReason := map[string][]int64{}
+		for w, reason := range reasons {
+			if reason != w.reason {
+				byReason[reason] = append(byReason[reason], w.id)
+			}
+		}
+		for reason, ids := range byReason {
+			for _, part := range chunks(ids, 200) {
+				args := append([]any{reason, Waiting}, int64Args(part)...)
+				if _, err := q.Exec(ctx, `UPDATE "command_run" SET "waiting_reason" = ? WHERE "status" = ? AND "id" IN (`+inClause(len(part))+`)`, args...); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return dispatched, err
+}
+
+// takeToken consumes one rate token of group, refilling continuously. It
+// returns how long until a token exists when there is none. Groups without
+// a rate always have tokens.
+func takeToken(ctx context.Context, tx db.Querier, dialect, group string, now time.Time) (bool, time.Duration, error) {
+	var g groupLimit
+	lock := ""
+	if dialect == db.Postgres {
+		lock = " FOR UPDATE" // two workers must not take the same token
+	}
+	err := tx.QueryRow(ctx, `SELECT "max_running", "rate_per_minute", "tokens", "refilled_at" FROM "command_limit" WHERE "group" = ?`+lock, group).
+		Scan(&g.maxRunning, &g.rate, &g.tokens, &g.refilledAt)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!g.rate.Valid || g.rate.Float64 <= 0)) {
+		return true, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	t := g.available(now)
+	if t < 1 {
+		wait := time.Duration((1 - t) / g.rate.Float64 * float64(time.Minute))
+		return false, wait, nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE "command_limit" SET "tokens" = ?, "refilled_at" = ? WHERE "group" = ?`, t-1, now, group)
+	return err == nil, 0, err
+}

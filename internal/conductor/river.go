@@ -1,0 +1,149 @@
+package conductor
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/cubedhq/cubed/internal/command"
+	"github.com/cubedhq/cubed/internal/db"
+)
+
+// River queues: by class, never one per account.
+const (
+	QueueCommands = "commands" // matrix-account commands
+	QueueControl  = "control"  // matrix-none (control-level) commands
+)
+
+// runArgs is a River job: one run of Conductor. Jobs are unique per run id.
+type runArgs struct {
+	RunID     int64  `json:"run_id" river:"unique"`
+	Command   string `json:"command"`
+	TimeoutMS int64  `json:"timeout_ms"`
+}
+
+func (runArgs) Kind() string { return "conductor_run" }
+
+// driverFor returns River's driver for the control database: riversqlite
+// on SQLite (on the single writer connection, so River and Conductor never
+// contend for the file's write lock) and riverdatabasesql on PostgreSQL
+// (the same database/sql pool as everything else, so a job is inserted in
+// the transaction that stamps its run).
+func driverFor(d *db.DB) riverdriver.Driver[*sql.Tx] {
+	if d.Dialect() == db.Postgres {
+		return riverdatabasesql.New(d.Writer())
+	}
+	return riversqlite.New(d.Writer())
+}
+
+// MigrateRiver creates or updates River's own tables (river_job,
+// river_leader, ...) in the control database with River's migrator.
+// Idempotent; `cubed conductor` and Start call it.
+func MigrateRiver(ctx context.Context, control *db.DB) error {
+	m, err := rivermigrate.New(driverFor(control), nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if control.Dialect() == db.Postgres {
+		// Two processes starting together must not race River's migrator.
+		conn, err := control.Writer().Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey("river-migrate")); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey("river-migrate")) //nolint:errcheck
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+// runWorker is River's worker for conductor_run jobs.
+type runWorker struct {
+	river.WorkerDefaults[runArgs]
+	c *Conductor
+}
+
+func (w *runWorker) Work(ctx context.Context, job *river.Job[runArgs]) error {
+	return w.c.work(ctx, job)
+}
+
+// jobGrace is added to a command's timeout for River's job timeout: the
+// command's own context ends at its timeout exactly (and the run becomes
+// Timeout); River's deadline is the backstop, and must leave time to claim
+// the run and record its result.
+const jobGrace = 30 * time.Second
+
+// Timeout is the command's timeout plus jobGrace.
+func (w *runWorker) Timeout(job *river.Job[runArgs]) time.Duration {
+	if job.Args.TimeoutMS <= 0 {
+		return command.DefaultTimeout + jobGrace
+	}
+	return time.Duration(job.Args.TimeoutMS)*time.Millisecond + jobGrace
+}
+
+// newRiver builds this process's River client (not started).
+func (c *Conductor) newRiver() error {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &runWorker{c: c})
+	longest := command.DefaultTimeout
+	for _, cmd := range c.cmds.All() {
+		longest = max(longest, cmd.Timeout)
+	}
+	queues := map[string]river.QueueConfig{QueueControl: {MaxWorkers: 1}}
+	if c.opt.Concurrency > 0 {
+		queues[QueueCommands] = river.QueueConfig{MaxWorkers: c.opt.Concurrency}
+	}
+	cfg := &river.Config{
+		ID:                          c.id,
+		Logger:                      c.log.With("component", "river"),
+		Queues:                      queues,
+		Workers:                     workers,
+		MaxAttempts:                 1, // Conductor owns retries: a new run per attempt
+		JobTimeout:                  command.DefaultTimeout + jobGrace,
+		RescueStuckJobsAfter:        longest + time.Hour,
+		CompletedJobRetentionPeriod: time.Hour, // Conductor keeps the history
+		CancelledJobRetentionPeriod: time.Hour,
+		DiscardedJobRetentionPeriod: 24 * time.Hour,
+		FetchPollInterval:           c.opt.FetchPollInterval,
+		FetchCooldown:               min(5*time.Millisecond, c.opt.FetchPollInterval),
+		SoftStopTimeout:             10 * time.Second,
+	}
+	client, err := river.NewClient(driverFor(c.control), cfg)
+	if err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+	c.river = client
+	if c.control.Dialect() == db.Postgres {
+		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
+			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
+			return err
+		}
+	} else {
+		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		}
+	}
+	return nil
+}
+
+// isLeader reports whether River elected this process's client leader.
+func (c *Conductor) isLeader(ctx context.Context) bool {
+	var id string
+	if err := c.control.QueryRow(ctx, `SELECT "leader_id" FROM "river_leader" LIMIT 1`).Scan(&id); err != nil {
+		return false
+	}
+	return id == c.id
+}

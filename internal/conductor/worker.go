@@ -1,0 +1,442 @@
+package conductor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/cubedhq/cubed/internal/command"
+	"github.com/cubedhq/cubed/internal/db"
+)
+
+var (
+	errCancelled   = errors.New("run cancelled")
+	errRunTimeout  = errors.New("run exceeded its timeout")
+	errLostClaim   = errors.New("run no longer waiting")
+	errNoToken     = errors.New("no rate token")
+	errInterrupted = errors.New("interrupted: the worker is stopping")
+)
+
+// claim is a run this process marked Running.
+type claim struct {
+	runRef
+	start, end time.Time
+	date       string
+	group      string
+}
+
+// claimRun moves a Waiting run to Running, guarded: only from Waiting, only
+// while its slot is waiting (which locks the slot row), and only if no
+// other run of the slot is Running. Then it takes a rate token when the
+// command's group has a rate. errLostClaim and errNoToken roll it back.
+func (c *Conductor) claimRun(ctx context.Context, tx *db.Tx, runID int64, worker string, now time.Time) (claim, time.Duration, error) {
+	q := c.cached(tx)
+	var cl claim
+	var status int
+	var slotStatus string
+	var date any
+	err := q.QueryRow(ctx, `SELECT r."status", r."attempt", r."slot_id", s."status", COALESCE(s."account_id", 0), s."period_start", s."period_end",
+			s."local_date", d."name", d."concurrency_group"
+		FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
+		WHERE r."id" = ?`, runID).
+		Scan(&status, &cl.attempt, &cl.slot, &slotStatus, &cl.accountID, &cl.start, &cl.end, &date, &cl.command, &cl.group)
+	if err != nil {
+		return cl, 0, fmt.Errorf("run %d: %w", runID, err)
+	}
+	cl.id = runID
+	cl.date = dateString(date)
+	if status != Waiting {
+		return cl, 0, errLostClaim
+	}
+	res, err := q.Exec(ctx, `UPDATE "command_slot" SET "status" = 'running', "updated" = ? WHERE "id" = ? AND "status" = 'waiting'`, now, cl.slot)
+	if err != nil {
+		return cl, 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return cl, 0, errLostClaim
+	}
+	res, err = q.Exec(ctx, `UPDATE "command_run" SET "status" = ?, "running_at" = ?, "heartbeat_at" = ?, "worker" = ?, "waiting_reason" = ''
+		WHERE "id" = ? AND "status" = ? AND NOT EXISTS (SELECT 1 FROM "command_run" o WHERE o."slot_id" = ? AND o."status" = ?)`,
+		Running, now, now, worker, runID, Waiting, cl.slot, Running)
+	if err != nil {
+		return cl, 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return cl, 0, errLostClaim
+	}
+	if cl.group != "" {
+		ok, wait, err := takeToken(ctx, q, tx.Dialect(), cl.group, now)
+		if err != nil {
+			return cl, 0, err
+		}
+		if !ok {
+			return cl, wait, errNoToken
+		}
+	}
+	return cl, 0, nil
+}
+
+// work is River's entry point for a conductor_run job.
+func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
+	now := c.now()
+	var cl claim
+	var wait time.Duration
+	err := c.inTx(ctx, func(tx *db.Tx) error {
+		var err error
+		cl, wait, err = c.claimRun(ctx, tx, job.Args.RunID, c.id, now)
+		return err
+	})
+	switch {
+	case errors.Is(err, errNoToken):
+		// Snoozed by River: the job's attempt is not consumed, the run
+		// stays Waiting.
+		_, _ = c.control.Exec(ctx, `UPDATE "command_run" SET "waiting_reason" = ? WHERE "id" = ? AND "status" = ?`, ReasonGroupLimit+cl.group, cl.id, Waiting)
+		return river.JobSnooze(min(max(wait, 10*time.Millisecond), c.opt.MaxSnooze))
+	case errors.Is(err, errLostClaim):
+		// Cancelled, or already run: finish the job without touching the slot.
+		return c.inTx(ctx, func(tx *db.Tx) error { return c.completeTx(ctx, tx.SQL(), job) })
+	case err != nil:
+		return err
+	}
+	c.execute(ctx, cl, func(ctx context.Context, tx *db.Tx) error { return c.completeTx(ctx, tx.SQL(), job) })
+	return nil
+}
+
+// runState collects a run's progress and log lines between flushes.
+type runState struct {
+	mu          sync.Mutex
+	done, total int64
+	progressed  bool
+	lines       []logLine
+	seq         int
+	beat        chan struct{}
+}
+
+type logLine struct {
+	seq   int
+	at    time.Time
+	level string
+	msg   string
+}
+
+func (s *runState) progress(done, total int64) {
+	s.mu.Lock()
+	s.done, s.total, s.progressed = done, total, true
+	s.mu.Unlock()
+}
+
+func (s *runState) heartbeat() {
+	select {
+	case s.beat <- struct{}{}:
+	default:
+	}
+}
+
+func (s *runState) add(at time.Time, level slog.Level, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	s.lines = append(s.lines, logLine{seq: s.seq, at: at, level: level.String(), msg: msg})
+	if len(s.lines) > LogLinesKept {
+		s.lines = s.lines[len(s.lines)-LogLinesKept:]
+	}
+}
+
+// take returns what is to be written and clears it.
+func (s *runState) take() (lines []logLine, done, total int64, progressed bool, lastSeq int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lines, s.lines = s.lines, nil
+	progressed, s.progressed = s.progressed, false
+	return lines, s.done, s.total, progressed, s.seq
+}
+
+// teeHandler writes a command's log records to the process log and keeps
+// them (Info and above) for command_run_log.
+type teeHandler struct {
+	base  slog.Handler
+	state *runState
+	attrs []slog.Attr
+	group string
+}
+
+func (h *teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelInfo || h.base.Enabled(ctx, l)
+}
+
+func (h *teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	var err error
+	if h.base.Enabled(ctx, r.Level) {
+		err = h.base.Handle(ctx, r)
+	}
+	if r.Level >= slog.LevelInfo {
+		var b strings.Builder
+		b.WriteString(r.Message)
+		write := func(a slog.Attr) bool {
+			if a.Equal(slog.Attr{}) {
+				return true
+			}
+			key := a.Key
+			if h.group != "" {
+				key = h.group + "." + key
+			}
+			fmt.Fprintf(&b, " %s=%v", key, a.Value.Resolve())
+			return true
+		}
+		for _, a := range h.attrs {
+			write(a)
+		}
+		r.Attrs(write)
+		h.state.add(r.Time, r.Level, b.String())
+	}
+	return err
+}
+
+func (h *teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &teeHandler{base: h.base.WithAttrs(as), state: h.state, attrs: append(append([]slog.Attr(nil), h.attrs...), as...), group: h.group}
+}
+
+func (h *teeHandler) WithGroup(name string) slog.Handler {
+	g := name
+	if h.group != "" {
+		g = h.group + "." + name
+	}
+	return &teeHandler{base: h.base.WithGroup(name), state: h.state, attrs: h.attrs, group: g}
+}
+
+// flush writes progress, heartbeat and pending log lines of a Running run.
+// It reports false when the run is no longer Running.
+func (c *Conductor) flush(ctx context.Context, q db.Querier, runID int64, st *runState, beat bool) (bool, error) {
+	lines, done, total, progressed, lastSeq := st.take()
+	now := c.now()
+	running := true
+	if beat || progressed {
+		res, err := q.Exec(ctx, `UPDATE "command_run" SET "heartbeat_at" = ?, "progress_done" = ?, "progress_total" = ? WHERE "id" = ? AND "status" = ?`,
+			now, done, total, runID, Running)
+		if err != nil {
+			return true, err
+		}
+		n, _ := res.RowsAffected()
+		running = n > 0
+	}
+	if len(lines) > 0 {
+		for _, part := range chunkLines(lines, 100) {
+			var b strings.Builder
+			b.WriteString(`INSERT INTO "command_run_log" ("run_id", "seq", "at", "level", "message") VALUES `)
+			args := make([]any, 0, 5*len(part))
+			for i, l := range part {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?)")
+				args = append(args, runID, l.seq, ts(l.at), l.level, l.msg)
+			}
+			b.WriteString(` ON CONFLICT ("run_id", "seq") DO NOTHING`)
+			if _, err := q.Exec(ctx, b.String(), args...); err != nil {
+				return running, err
+			}
+		}
+		if lastSeq > LogLinesKept {
+			if _, err := q.Exec(ctx, `DELETE FROM "command_run_log" WHERE "run_id" = ? AND "seq" <= ?`, runID, lastSeq-LogLinesKept); err != nil {
+				return running, err
+			}
+		}
+	}
+	return running, nil
+}
+
+func chunkLines(ls []logLine, n int) [][]logLine {
+	var out [][]logLine
+	for len(ls) > n {
+		out = append(out, ls[:n])
+		ls = ls[n:]
+	}
+	if len(ls) > 0 {
+		out = append(out, ls)
+	}
+	return out
+}
+
+func (c *Conductor) register(runID int64, cancel context.CancelCauseFunc) {
+	c.mu.Lock()
+	c.running[runID] = cancel
+	c.mu.Unlock()
+}
+
+func (c *Conductor) unregister(runID int64) {
+	c.mu.Lock()
+	delete(c.running, runID)
+	c.mu.Unlock()
+}
+
+// cancelLocal cancels a run executing in this process, if it is.
+func (c *Conductor) cancelLocal(runID int64, cause error) {
+	c.mu.Lock()
+	cancel := c.running[runID]
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel(cause)
+	}
+}
+
+// execute runs a claimed (Running) run to its end: heartbeat, per-command
+// timeout, panic recovery, cancellation, logs and progress; then, in one
+// transaction, the run's and the slot's final status and complete (River's
+// job completion, or nothing for inline runs).
+func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context.Context, *db.Tx) error) RunDone {
+	st := &runState{beat: make(chan struct{}, 1)}
+	attrs := []slog.Attr{slog.String("command", cl.command), slog.Int64("slot", cl.slot), slog.Int64("run", cl.id)}
+	cmd, known := c.cmds.Get(cl.command)
+	timeout := command.DefaultTimeout
+	if known {
+		timeout = cmd.Timeout
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	runCtx, cancelT := context.WithTimeoutCause(runCtx, timeout, errRunTimeout)
+	defer cancelT()
+	c.register(cl.id, cancel)
+	defer c.unregister(cl.id)
+
+	env := command.Env{Control: c.control, Start: cl.start, End: cl.end, Date: cl.date, SlotID: cl.slot, RunID: cl.id, Attempt: cl.attempt}
+	var runErr error
+	var panicked bool
+	var stack string
+	release := func() {}
+	if !known {
+		runErr = fmt.Errorf("command %s is not registered in this process", cl.command)
+	} else if cl.accountID != 0 {
+		acct, err := c.opt.Tenants.Lookup(ctx, strconv.FormatInt(cl.accountID, 10))
+		if err == nil {
+			env.Account = toCommandAccount(acct)
+			attrs = append([]slog.Attr{slog.String("account", acct.Token)}, attrs...)
+			env.DB, release, err = c.opt.Tenants.Acquire(ctx, acct)
+		}
+		if err != nil {
+			runErr = fmt.Errorf("account %d: %w", cl.accountID, err)
+		}
+	}
+	env.Log = slog.New(&teeHandler{base: c.log.Handler().WithAttrs(attrs), state: st})
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { c.monitor(runCtx, cl.id, st, cancel, stop) })
+
+	if runErr == nil {
+		stack, panicked, runErr = safeRun(runCtx, cmd.Run, command.NewEnv(env, st.progress, st.heartbeat))
+	}
+	release()
+	close(stop)
+	wg.Wait()
+
+	status, msg, detail := Success, "", ""
+	cause := context.Cause(runCtx)
+	switch {
+	case errors.Is(cause, errCancelled), errors.Is(cause, errTimedOutElsewhere):
+		status = -1 // already Cancelled or Timeout: nothing to record
+	case panicked:
+		status, msg, detail = Failed, runErr.Error(), stack
+	case runErr == nil:
+	case errors.Is(cause, errRunTimeout), errors.Is(cause, context.DeadlineExceeded):
+		status, msg = Timeout, fmt.Sprintf("exceeded its %s timeout: %v", timeout, runErr)
+	case ctx.Err() != nil:
+		status, msg = Failed, errInterrupted.Error()+": "+runErr.Error()
+	default:
+		status, msg = Failed, runErr.Error()
+	}
+	if status == Failed || status == Timeout {
+		env.Log.Error("run failed", "status", StatusName(status), "err", msg)
+	}
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer fcancel()
+	now := c.now()
+	err := c.inTx(fctx, func(tx *db.Tx) error {
+		if _, err := c.flush(fctx, c.cached(tx), cl.id, st, false); err != nil {
+			return err
+		}
+		if status >= 0 {
+			if _, err := c.finishRun(fctx, tx, cl.runRef, status, msg, detail, now); err != nil {
+				return err
+			}
+		}
+		if complete != nil {
+			return complete(fctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		c.log.Error("record run result", "run", cl.id, "err", err)
+	}
+	if status < 0 {
+		var cur int
+		_ = c.control.QueryRow(fctx, `SELECT "status" FROM "command_run" WHERE "id" = ?`, cl.id).Scan(&cur)
+		status, msg = cur, cause.Error()
+	}
+	c.wake()
+	done := RunDone{RunID: cl.id, SlotID: cl.slot, Command: cl.command, AccountID: cl.accountID, Status: status, Error: msg}
+	if c.opt.OnRunDone != nil {
+		c.opt.OnRunDone(done)
+	}
+	return done
+}
+
+// safeRun calls run, turning a panic into an error with its stack.
+func safeRun(ctx context.Context, run func(context.Context, *command.Env) error, env *command.Env) (stack string, panicked bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			stack, panicked, err = string(debug.Stack()), true, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return "", false, run(ctx, env)
+}
+
+// monitor heartbeats the run, flushes its logs and progress, and cancels it
+// when its row says it was cancelled or timed out elsewhere.
+func (c *Conductor) monitor(ctx context.Context, runID int64, st *runState, cancel context.CancelCauseFunc, stop <-chan struct{}) {
+	check := time.NewTicker(c.opt.CancelCheckInterval)
+	defer check.Stop()
+	lastBeat := time.Now()
+	for {
+		beat := false
+		select {
+		case <-stop:
+			return
+		case <-st.beat:
+			beat = time.Since(lastBeat) >= c.opt.CancelCheckInterval
+		case <-check.C:
+			beat = time.Since(lastBeat) >= c.opt.HeartbeatInterval
+		}
+		if beat {
+			lastBeat = time.Now()
+		}
+		running, err := c.flush(ctx, c.control, runID, st, beat)
+		if err != nil && ctx.Err() == nil {
+			c.log.Warn("heartbeat", "run", runID, "err", err)
+		}
+		if !running {
+			cancel(c.stopCause(ctx, runID))
+			continue
+		}
+		var status int
+		if err := c.control.QueryRow(ctx, `SELECT "status" FROM "command_run" WHERE "id" = ?`, runID).Scan(&status); err == nil && status != Running {
+			cancel(c.stopCause(ctx, runID))
+		}
+	}
+}
+
+func (c *Conductor) stopCause(ctx context.Context, runID int64) error {
+	var status int
+	_ = c.control.QueryRow(ctx, `SELECT "status" FROM "command_run" WHERE "id" = ?`, runID).Scan(&status)
+	if status == Timeout {
+		return errTimedOutElsewhere
+	}
+	return errCancelled
+}
