@@ -29,7 +29,6 @@ test('GET /api/v1/ lists resources with their schema URLs', async ({ request }) 
 
 test.describe('the dash', () => {
   test('is served with caching headers and an SPA fallback', async ({ request }) => {
-    // FIXME(lead): needs web.Handler() mounted at "/" (api.Deps.Web); runs by itself once it is.
     test.fixme(!caps.dash, 'web.Handler() is not mounted at / in this binary yet');
     const index = await request.get('/a/c-a-demo-gb/config');
     expect(index.status()).toBe(200);
@@ -42,7 +41,6 @@ test.describe('the dash', () => {
   });
 
   test('login page has no serious accessibility violations', async ({ page }) => {
-    // FIXME(lead): needs web.Handler() mounted at "/"; runs by itself once it is.
     test.fixme(!caps.dash, 'web.Handler() is not mounted at / in this binary yet');
     await page.goto('/login');
     await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
@@ -53,7 +51,6 @@ test.describe('the dash', () => {
   });
 
   test('log in, see the account switcher, log out', async ({ page, server }) => {
-    // FIXME(lead): needs web.Handler() mounted and the auth endpoints (§3.1); runs by itself once both are there.
     test.fixme(!caps.dash || !caps.auth, 'the dash is not mounted or /api/v1/auth/ is missing in this binary');
     await page.goto('/');
     await expect(page).toHaveURL(/\/login/);
