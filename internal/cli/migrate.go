@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cubedhq/cubed/internal/apperr"
+	"github.com/cubedhq/cubed/internal/conductor"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/schema"
@@ -157,6 +158,11 @@ func (c *cli) migrateCmd() *cobra.Command {
 			}
 			res, err := migrate.Apply(ctx, a.Control, migs)
 			if err != nil {
+				return fmt.Errorf("control database: %w", err)
+			}
+			// River's own tables (Conductor's job queue) come from River's
+			// migrator; it is idempotent and locks against a racing process.
+			if err := conductor.MigrateRiver(ctx, a.Control); err != nil {
 				return fmt.Errorf("control database: %w", err)
 			}
 			if len(res.Applied) == 0 {

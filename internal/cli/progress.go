@@ -34,3 +34,10 @@ func (p *progress) Finish() {
 		_ = p.bar.Exit()
 	}
 }
+
+// Set moves the bar to n.
+func (p *progress) Set(n int) {
+	if p.bar != nil {
+		_ = p.bar.Set(n)
+	}
+}

@@ -11,23 +11,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/cubedhq/cubed/internal/api"
 	"github.com/cubedhq/cubed/internal/app"
 	"github.com/cubedhq/cubed/internal/apperr"
+	"github.com/cubedhq/cubed/internal/apps/integrations"
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/collect"
+	"github.com/cubedhq/cubed/internal/conductor"
 	"github.com/cubedhq/cubed/internal/migrate"
 	"github.com/cubedhq/cubed/internal/tenant"
 	"github.com/cubedhq/cubed/web"
 )
 
 func (c *cli) serveCmd() *cobra.Command {
+	var noConductor bool
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the API (and, as later issues land, the collector, Conductor and the dash)",
-		Args:  noArgs,
+		Short: "Serve the API, the collector and the dash, and run Conductor in-process",
+		Long: "Serves the API, /collect and the dash on --addr. Unless --no-conductor is given, the\n" +
+			"process also runs Conductor (the engine when elected leader, and command workers), as\n" +
+			"`cubed conductor` would; web nodes of a scale-out deployment pass --no-conductor.",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			a, err := c.open(ctx, true)
@@ -35,15 +42,27 @@ func (c *cli) serveCmd() *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			return c.serveHTTP(ctx, a)
+			svc, err := c.setupIntegrations(a)
+			if err != nil {
+				return err
+			}
+			return c.serveHTTP(ctx, a, serveParts{integrations: svc, conductor: !noConductor})
 		},
 	}
 	cmd.Flags().StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "listen address (env CUBED_ADDR)")
+	cmd.Flags().BoolVar(&noConductor, "no-conductor", false, "do not run Conductor in this process (web node)")
+	c.integrationFlags(cmd)
 	return cmd
 }
 
+// serveParts are the optional parts of a serving process.
+type serveParts struct {
+	integrations *integrations.Service
+	conductor    bool // run Conductor in-process
+}
+
 // serveHTTP listens until ctx ends, then shuts down gracefully.
-func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
+func (c *cli) serveHTTP(ctx context.Context, a *app.App, parts serveParts) error {
 	limits := api.Limits{UserPerMinute: c.cfg.APIRatePerMinute, IPPerMinute: c.cfg.APIRatePerMinute}
 	if limits.UserPerMinute == 0 {
 		limits.UserPerMinute, limits.IPPerMinute = -1, -1 // disabled
@@ -61,8 +80,19 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App) error {
 			a.Log.Error("collector: flush on shutdown", "err", err)
 		}
 	}()
+	metrics := prometheus.NewRegistry()
+	if parts.conductor {
+		// Conductor stops after the HTTP server (defers run last-in first-out):
+		// in-flight requests finish, then running runs are handed back.
+		stop, err := conductor.Start(ctx, c.conductorOptions(a, conductorFlags{concurrency: conductor.DefaultConcurrency}))
+		if err != nil {
+			return fmt.Errorf("conductor: %w", err)
+		}
+		defer stop()
+		a.Log.Info("conductor started in-process", "concurrency", conductor.DefaultConcurrency)
+	}
 	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
-		Ready: a.RequireMigrated, Collect: col, Web: web.Handler()})
+		Ready: a.RequireMigrated, Collect: col, Web: web.Handler(), Metrics: metrics, Integrations: apiIntegrations(parts.integrations)})
 	if err != nil {
 		return err
 	}
@@ -113,8 +143,11 @@ func (c *cli) demoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Create a data directory with a demo account and user, then serve",
 		Long: "Creates the data directory (default ./cubed-data) and its control database, migrates\n" +
-			"everything, creates the demo account c-a-demo-gb and the demo user, prints the login and\n" +
-			"serves on 127.0.0.1:8080 until interrupted. Re-running reuses what exists.",
+			"everything, creates the demo account c-a-demo-gb and the demo user. On first start it\n" +
+			"generates 90 days of data through the collector, connects the account to an in-process\n" +
+			"fake ad provider and imports its costs, and runs the whole pipeline over those days\n" +
+			"(recorded as manual Conductor runs). Then it prints the login and serves the dash, the API\n" +
+			"and Conductor on 127.0.0.1:8080 until interrupted. Re-running reuses what exists.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -136,10 +169,15 @@ func (c *cli) demoCmd() *cobra.Command {
 			if err := c.migrateExisting(ctx, a); err != nil {
 				return err
 			}
-			password, err := c.demoUser(ctx, a, acct)
+			userID, password, err := c.demoUser(ctx, a, acct)
 			if err != nil {
 				return err
 			}
+			svc, stopFake, err := c.demoData(ctx, a, acct, userID)
+			if err != nil {
+				return err
+			}
+			defer stopFake()
 			host := c.cfg.Addr
 			ready := c.env.Ready
 			c.env.Ready = func(addr string) {
@@ -153,10 +191,11 @@ func (c *cli) demoCmd() *cobra.Command {
 					ready(addr)
 				}
 			}
-			return c.serveHTTP(ctx, a)
+			return c.serveHTTP(ctx, a, serveParts{integrations: svc, conductor: true})
 		},
 	}
 	cmd.Flags().StringVar(&c.cfg.Addr, "addr", c.cfg.Addr, "listen address (env CUBED_ADDR)")
+	c.integrationFlags(cmd)
 	return cmd
 }
 
@@ -186,7 +225,7 @@ func (c *cli) migrateExisting(ctx context.Context, a *app.App) error {
 
 // demoUser makes sure the demo user exists with the password kept in the
 // data directory, and returns that password.
-func (c *cli) demoUser(ctx context.Context, a *app.App, acct tenant.Account) (string, error) {
+func (c *cli) demoUser(ctx context.Context, a *app.App, acct tenant.Account) (int64, string, error) {
 	file := filepath.Join(c.cfg.DataDir, "demo-login.txt")
 	password := ""
 	if raw, err := os.ReadFile(file); err == nil {
@@ -195,10 +234,10 @@ func (c *cli) demoUser(ctx context.Context, a *app.App, acct tenant.Account) (st
 	if len(password) < auth.MinPasswordLength {
 		password = auth.RandomToken(12)
 		if err := os.MkdirAll(c.cfg.DataDir, 0o750); err != nil {
-			return "", err
+			return 0, "", err
 		}
 		if err := os.WriteFile(file, []byte(password+"\n"), 0o600); err != nil {
-			return "", fmt.Errorf("save demo password: %w", err)
+			return 0, "", fmt.Errorf("save demo password: %w", err)
 		}
 	}
 	u, err := a.Auth.UserByEmail(ctx, demoEmail)
@@ -208,10 +247,10 @@ func (c *cli) demoUser(ctx context.Context, a *app.App, acct tenant.Account) (st
 		err = a.Auth.SetPassword(ctx, u.ID, password)
 	}
 	if err != nil {
-		return "", fmt.Errorf("demo user: %w", err)
+		return 0, "", fmt.Errorf("demo user: %w", err)
 	}
 	if err := a.Auth.Grant(ctx, u.ID, acct.ID, "admin"); err != nil {
-		return "", fmt.Errorf("demo user: %w", err)
+		return 0, "", fmt.Errorf("demo user: %w", err)
 	}
-	return password, nil
+	return u.ID, password, nil
 }
