@@ -48,6 +48,8 @@ type Deps struct {
 	// Integrations, when set, serves the OAuth2 connect flow
 	// (integrations.go).
 	Integrations Integrations
+	// Uploads, when set, serves POST /api/v1/file-upload/ (uploads.go).
+	Uploads Uploads
 }
 
 // Server is the HTTP handler.
@@ -105,6 +107,9 @@ func New(deps Deps) (*Server, error) {
 	s.mux.HandleFunc("/api/v1", func(w http.ResponseWriter, r *http.Request) { redirectSlash(w, r) })
 	if deps.Integrations != nil {
 		s.mountIntegrations()
+	}
+	if deps.Uploads != nil {
+		s.mountUploads()
 	}
 	if deps.Collect != nil {
 		s.mux.Handle("/collect", deps.Collect)

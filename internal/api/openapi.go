@@ -204,6 +204,13 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 				list["delete"] = obj{"summary": "Delete the filtered set", "responses": with(obj{"204": obj{"description": "Deleted"}})}
 			}
 		}
+		if name == uploadResource {
+			// Uploads are created by the multipart view (uploads.go), not the engine.
+			list["post"] = obj{"summary": "Upload a file (offline sales CSV); row errors come back on the upload",
+				"requestBody": obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object", "required": []string{"file"},
+					"properties": obj{"file": obj{"type": "string", "format": "binary"}, "kind": obj{"type": "string", "enum": []string{"offline_sales"}}}}}}},
+				"responses": with(obj{"201": okJSON("The stored upload", ref(name)), "409": errorResponse("The same file was uploaded before")})}
+		}
 		paths["/api/v1/"+name+"/"] = list
 		pk := obj{"name": "pk", "in": "path", "required": true, "schema": obj{"type": "integer"}}
 		detail := obj{"parameters": append(append([]any{}, params...), pk)}

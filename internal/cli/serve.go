@@ -17,6 +17,7 @@ import (
 	"github.com/cubedhq/cubed/internal/api"
 	"github.com/cubedhq/cubed/internal/app"
 	"github.com/cubedhq/cubed/internal/apperr"
+	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/apps/integrations"
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/collect"
@@ -92,7 +93,7 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App, parts serveParts) error
 		a.Log.Info("conductor started in-process", "concurrency", conductor.DefaultConcurrency)
 	}
 	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
-		Ready: a.RequireMigrated, Collect: col, Web: web.Handler(), Metrics: metrics, Integrations: apiIntegrations(parts.integrations)})
+		Ready: a.RequireMigrated, Collect: col, Web: web.Handler(), Metrics: metrics, Integrations: apiIntegrations(parts.integrations), Uploads: attrib.Uploads{}})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/api"
 	"github.com/cubedhq/cubed/internal/app"
+	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/auth"
 	"github.com/cubedhq/cubed/internal/config"
 	"github.com/cubedhq/cubed/internal/db"
@@ -116,7 +117,8 @@ func New(t *testing.T, tg dbtest.Target, limits api.Limits) *Fixture {
 			t.Fatal(err)
 		}
 	}
-	h, err := api.New(api.Deps{Log: slog.New(slog.DiscardHandler), Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits})
+	h, err := api.New(api.Deps{Log: slog.New(slog.DiscardHandler), Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
+		Uploads: attrib.Uploads{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,7 +152,9 @@ func Register(r *registry.Registry) {
 	r.Models.Add(models...)
 	r.AddResources(configResources(models)...)
 	r.Models.Add(ProcessedModels()...)
-	r.Models.Add(RawModels()...)
+	raw := RawModels()
+	r.Models.Add(raw...)
+	r.AddResources(uploadResources(raw)...)
 	r.AddSeeder(registry.Seeder{Name: "attrib.defaults", Seed: SeedDefaults})
 	r.Commands.Add(Commands()...)
 }
