@@ -65,6 +65,7 @@ type Server struct {
 	openapiDoc []byte
 	metrics    *httpMetrics
 	reports    *report.Engine
+	cache      *respCache // encoded GETs of client model resources (respcache.go)
 }
 
 // New builds the router.
@@ -86,6 +87,7 @@ func New(deps Deps) (*Server, error) {
 		deps:       deps,
 		mux:        http.NewServeMux(),
 		engine:     &resource.Engine{Reg: deps.Resources},
+		cache:      newRespCache(4096, 1<<20),
 		keys:       &keyCache{auth: deps.Auth, ttl: 30 * time.Second, m: map[string]keyEntry{}},
 		roles:      &roleCache{auth: deps.Auth, m: map[[2]int64]roleEntry{}},
 		userLimit:  newBucketLimiter(deps.Limits.UserPerMinute, deps.Now),

@@ -15,6 +15,7 @@ import (
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	cache    *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -26,8 +27,11 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Name: "cubed_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cubed_api_response_cache_total", Help: "GETs of client model resources answered from the response cache (hit) or computed (miss).",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.cache)
 	return m
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -439,6 +440,11 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, rt route,
 		}
 		defer release()
 		env = resource.Env{DB: d, Loc: acct.Location()}
+		if r.Method == http.MethodGet && rt.kind != "schema" {
+			if s.serveCached(ctx, w, r, rt, res, env, acct, p) {
+				return
+			}
+		}
 	} else {
 		env = resource.Env{DB: s.deps.Control, Loc: time.UTC, Scopes: s.controlScopes(res, pr)}
 		if writing {
@@ -450,6 +456,34 @@ func (s *Server) serveResource(w http.ResponseWriter, r *http.Request, rt route,
 		}
 	}
 	s.dispatch(ctx, w, r, rt, res, env, allow, p, body)
+}
+
+// serveCached answers a GET of a client resource from the response cache,
+// or computes it and caches it, when the account's database gives change
+// stamps (SQLite). It reports false when it did not answer.
+func (s *Server) serveCached(ctx context.Context, w http.ResponseWriter, r *http.Request, rt route, res *resource.Resource, env resource.Env, acct tenant.Account, p resource.Params) bool {
+	stamp, ok, err := env.DB.ChangeStamp(ctx)
+	if !ok || err != nil {
+		if err != nil {
+			s.deps.Log.Warn("response cache: no change stamp", "account", acct.Token, "err", err)
+		}
+		return false
+	}
+	// The time zone is in the key: dates render and filter in it.
+	key := acct.DBName + "\x00" + acct.TimeZone + "\x00" + r.URL.Path + "\x00" + r.URL.RawQuery
+	if body, hit := s.cache.get(key, stamp); hit {
+		s.metrics.cache.WithLabelValues("hit").Inc()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+		return true
+	}
+	s.metrics.cache.WithLabelValues("miss").Inc()
+	cw := &captureWriter{ResponseWriter: w}
+	s.dispatch(ctx, cw, r, rt, res, env, nil, p, nil)
+	if cw.status == http.StatusOK {
+		s.cache.put(key, stamp, bytes.Clone(cw.body.Bytes()))
+	}
+	return true
 }
 
 // controlScopes limits control resources to the caller's accounts (§3.3).

@@ -35,6 +35,7 @@ type DB struct {
 	dsn     string
 	queries atomic.Int64
 	stmts   *stmtCache // SQLite reader: parsed statements, reused
+	stamp   *stamper   // SQLite: data_version reader (ChangeStamp)
 }
 
 // stmtCache keeps prepared statements by text. SQLite spends much of a
@@ -103,7 +104,11 @@ func (d *DB) Close() error {
 	if d.stmts != nil {
 		d.stmts.close()
 	}
-	err := d.write.Close()
+	var err error
+	if d.stamp != nil {
+		err = d.stamp.close()
+	}
+	err = errors.Join(err, d.write.Close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}

@@ -100,7 +100,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(opt.MaxReadConns)
 	r.SetMaxIdleConns(opt.MaxReadConns)
-	return &DB{dialect: SQLite, read: r, write: w, dsn: path, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}, nil
+	stamp := &stamper{open: func() (*sql.DB, error) { return sql.Open("sqlite", sqliteDSN(path, opt, true)) }}
+	return &DB{dialect: SQLite, read: r, write: w, dsn: path, stmts: &stmtCache{m: map[string]*sql.Stmt{}}, stamp: stamp}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string, opt Options) (*DB, error) {
