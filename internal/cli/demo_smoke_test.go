@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cubedhq/cubed/internal/conductor"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/generate"
 )
@@ -206,21 +205,5 @@ func demoRuns(t *testing.T, data string) map[string]int {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	rows, err := d.Query(ctx, `SELECT "status", COUNT(*) FROM "command_run" GROUP BY "status"`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var status, n int
-		if err := rows.Scan(&status, &n); err != nil {
-			t.Fatal(err)
-		}
-		out[conductor.StatusName(status)] = n
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return runCounts(t, d)
 }

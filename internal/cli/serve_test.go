@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cubedhq/cubed/internal/conductor"
+	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/db/dbtest"
 )
 
@@ -47,8 +48,13 @@ func runsByStatus(t *testing.T, h *harness) map[string]int {
 	t.Helper()
 	a := openApp(t, h)
 	defer a.Close()
-	ctx := context.Background()
-	rows, err := a.Control.Query(ctx, `SELECT "status", COUNT(*) FROM "command_run" GROUP BY "status"`)
+	return runCounts(t, a.Control)
+}
+
+// runCounts counts a control database's command runs by status.
+func runCounts(t *testing.T, control *db.DB) map[string]int {
+	t.Helper()
+	rows, err := control.Query(context.Background(), `SELECT "status", COUNT(*) FROM "command_run" GROUP BY "status"`)
 	if err != nil {
 		t.Fatal(err)
 	}
