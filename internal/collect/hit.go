@@ -485,21 +485,6 @@ func checkLabel(key string, val any) (*label, *rejectErr) {
 	return l, nil
 }
 
-// Currencies whose minor unit is not 1/100 (ISO 4217 exponents).
-var currencyExp = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
-	"UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-// Exponent is the number of minor-unit digits of an ISO 4217 currency.
-func Exponent(currency string) int {
-	if e, ok := currencyExp[currency]; ok {
-		return e
-	}
-	return 2
-}
-
 // minorUnits converts a decimal amount in major units to minor units,
 // rounding half away from zero past the currency's digits. It returns a
 // reason when the amount is not a non-negative finite number.
@@ -511,7 +496,7 @@ func minorUnits(s, currency string) (int64, string) {
 	if f < 0 {
 		return 0, "must be 0 or more"
 	}
-	m := math.Round(f * math.Pow10(Exponent(currency)))
+	m := math.Round(f * math.Pow10(tenant.CurrencyExponent(currency)))
 	if m >= maxMinor {
 		return 0, "is too large"
 	}

@@ -395,25 +395,10 @@ func parseLocalTime(v string, loc *time.Location) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Currencies whose minor unit is not 1/100 (ISO 4217 exponents).
-var currencyExp = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0, "RWF": 0,
-	"UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-}
-
-// CurrencyExponent is the number of minor-unit digits of a currency.
-func CurrencyExponent(currency string) int {
-	if e, ok := currencyExp[currency]; ok {
-		return e
-	}
-	return 2
-}
-
 // ParseMoney reads a decimal amount in major units ("59.99") exactly into
 // minor units of currency; reason is empty when it is valid.
 func ParseMoney(v, currency string) (int64, string) {
-	exp := CurrencyExponent(currency)
+	exp := tenant.CurrencyExponent(currency)
 	if strings.HasPrefix(v, "-") {
 		return 0, "must be 0 or more"
 	}

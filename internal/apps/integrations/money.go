@@ -4,21 +4,9 @@ import (
 	"fmt"
 	"math"
 	"strings"
-)
 
-// CurrencyExponent is the number of minor-unit digits of an ISO 4217
-// currency: 2 for most, 0 for JPY, KRW, ..., 3 for BHD, KWD, ...
-func CurrencyExponent(code string) int {
-	switch strings.ToUpper(code) {
-	case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF":
-		return 0
-	case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND":
-		return 3
-	case "CLF", "UYW":
-		return 4
-	}
-	return 2
-}
+	"github.com/cubedhq/cubed/internal/tenant"
+)
 
 func pow10(n int) int64 {
 	p := int64(1)
@@ -32,7 +20,7 @@ func pow10(n int) int64 {
 // cost_micros) to minor units, rounding half away from zero: 1,234,567
 // GBP micros are 123 pence (micros / 10,000).
 func MicrosToMinor(micros int64, currency string) int64 {
-	d := pow10(6 - CurrencyExponent(currency))
+	d := pow10(6 - tenant.CurrencyExponent(currency))
 	q, r := micros/d, micros%d
 	if r < 0 {
 		r = -r
@@ -77,7 +65,7 @@ func DecimalToMinor(s, currency string) (int64, error) {
 	if len(ip) > 15 {
 		return 0, fmt.Errorf("money %q is out of range", orig)
 	}
-	exp := CurrencyExponent(currency)
+	exp := tenant.CurrencyExponent(currency)
 	var v int64
 	for _, c := range ip {
 		v = v*10 + int64(c-'0')
@@ -103,5 +91,5 @@ func FloatToMinor(v float64, currency string) int64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
-	return int64(math.Round(v * float64(pow10(CurrencyExponent(currency)))))
+	return int64(math.Round(v * float64(pow10(tenant.CurrencyExponent(currency)))))
 }
