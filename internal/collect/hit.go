@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cubedhq/cubed/internal/analytics"
 	"github.com/cubedhq/cubed/internal/tenant"
 )
 
@@ -166,7 +167,7 @@ type hit struct {
 	title    string
 	referrer string
 	refHost  string
-	land     landing
+	land     analytics.Campaign
 	agent    agent
 	country  string
 	event    *event
@@ -285,7 +286,7 @@ func (v *validator) check(h *Hit, out *hit) *rejectErr {
 		if out.path == "" {
 			out.path = "/"
 		}
-		out.land = parseLanding(u.RawQuery)
+		out.land = landing(h.URL)
 	}
 	if h.Referrer != "" {
 		u, r := checkURL("referrer", h.Referrer, false)

@@ -2,7 +2,10 @@ package collect
 
 import (
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/cubedhq/cubed/internal/analytics"
 )
 
 // The hand-written format checks agree with the rules as regexps.
@@ -31,9 +34,9 @@ func TestFormatChecks(t *testing.T) {
 	}
 }
 
-func TestParseLanding(t *testing.T) {
-	l := parseLanding("UTM_Source=News&utm_source=second&utm_medium=%20email%20&fbclid=f&gclid=g&utm_campaign=a%2Bb&bad=%zz")
-	want := landing{utmSource: "News", utmMedium: "email", utmCampaign: "a+b", clickIDType: "gclid", clickID: "g"}
+func TestLanding(t *testing.T) {
+	l := landing("https://shop.example/p?UTM_Source=News&utm_source=second&utm_medium=%20email%20&fbclid=f&gclid=g&utm_campaign=a%2Bb&bad=%zz&utm_term=" + strings.Repeat("x", 300))
+	want := analytics.Campaign{UTMSource: "News", UTMMedium: "email", UTMCampaign: "a+b", UTMTerm: strings.Repeat("x", 255), ClickIDType: "gclid", ClickID: "g"}
 	if l != want {
 		t.Errorf("got %+v, want %+v", l, want)
 	}

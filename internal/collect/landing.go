@@ -1,76 +1,20 @@
 package collect
 
 import (
-	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cubedhq/cubed/internal/analytics"
 )
 
-// landing is what a landing URL says about a visit's source. The rules
-// match the sessionize command's: parameter names are case-insensitive
-// (first occurrence wins), values trimmed, and of several click ids the
-// first of gclid, gbraid, wbraid, msclkid, fbclid, ttclid wins.
-type landing struct {
-	utmSource, utmMedium, utmCampaign, utmTerm, utmContent string
-	clickIDType, clickID                                   string
-}
-
-// clickIDParams in precedence order.
-var clickIDParams = [...]string{"gclid", "gbraid", "wbraid", "msclkid", "fbclid", "ttclid"}
-
-func parseLanding(rawQuery string) landing {
-	var l landing
-	if rawQuery == "" {
-		return l
+// landing is the campaign a landing URL carries, parsed by the same rules
+// as the sessionize command (analytics.ParseLanding), clipped for storage.
+func landing(rawURL string) analytics.Campaign {
+	c := analytics.ParseLanding(rawURL).Campaign
+	for _, f := range []*string{&c.UTMSource, &c.UTMMedium, &c.UTMCampaign, &c.UTMTerm, &c.UTMContent, &c.ClickID} {
+		*f = clip(*f, 255)
 	}
-	var clicks [len(clickIDParams)]string
-	for rawQuery != "" {
-		var kv string
-		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "" {
-			continue
-		}
-		key, err := url.QueryUnescape(k)
-		if err != nil {
-			continue
-		}
-		key = strings.ToLower(key)
-		var dst *string
-		switch key {
-		case "utm_source":
-			dst = &l.utmSource
-		case "utm_medium":
-			dst = &l.utmMedium
-		case "utm_campaign":
-			dst = &l.utmCampaign
-		case "utm_term":
-			dst = &l.utmTerm
-		case "utm_content":
-			dst = &l.utmContent
-		default:
-			for i, name := range clickIDParams {
-				if key == name {
-					dst = &clicks[i]
-				}
-			}
-		}
-		if dst == nil || *dst != "" {
-			continue
-		}
-		val, err := url.QueryUnescape(v)
-		if err != nil {
-			continue
-		}
-		*dst = clip(strings.TrimSpace(val), 255)
-	}
-	for i, v := range clicks {
-		if v != "" {
-			l.clickIDType, l.clickID = clickIDParams[i], v
-			break
-		}
-	}
-	return l
+	return c
 }
 
 // clip cleans s for storage: valid UTF-8, no NUL (PostgreSQL refuses it),

@@ -566,8 +566,8 @@ func (w *writer) upsertVisits(ctx context.Context, tx *db.Tx, order []string, ag
 		a := aggs[tok]
 		l := a.landing
 		rows = append(rows, visitorIDs[a.visitor], tok, a.first, a.last,
-			l.url, l.path, l.referrer, l.refHost, l.land.utmSource, l.land.utmMedium, l.land.utmCampaign,
-			l.land.utmTerm, l.land.utmContent, l.land.clickIDType, l.land.clickID, l.agent.device, l.agent.browser, l.agent.os, l.country,
+			l.url, l.path, l.referrer, l.refHost, l.land.UTMSource, l.land.UTMMedium, l.land.UTMCampaign,
+			l.land.UTMTerm, l.land.UTMContent, l.land.ClickIDType, l.land.ClickID, l.agent.device, l.agent.browser, l.agent.os, l.country,
 			a.newPV, a.newPV <= 1)
 	}
 	err := w.insert(ctx, tx, "visit", cols, rows, visitUpsertTail, func(r *sql.Rows) error {
