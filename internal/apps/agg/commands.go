@@ -106,7 +106,7 @@ const (
 // activeModels returns the active attribution models' ids, ascending.
 func activeModels(ctx context.Context, q db.Querier) ([]int64, error) {
 	var ids []int64
-	err := queryEach(ctx, q, `SELECT "id" FROM "attribution_model" WHERE "active" = TRUE ORDER BY "id"`, nil, func(rows *sql.Rows) error {
+	err := db.QueryEach(ctx, q, `SELECT "id" FROM "attribution_model" WHERE "active" = TRUE ORDER BY "id"`, nil, func(rows *sql.Rows) error {
 		var id int64
 		err := rows.Scan(&id)
 		ids = append(ids, id)
@@ -122,7 +122,7 @@ func activeModels(ctx context.Context, q db.Querier) ([]int64, error) {
 // (active channels win a name).
 func channels(ctx context.Context, q db.Querier) (map[int64]string, map[string]int64, error) {
 	names, ids := map[int64]string{}, map[string]int64{}
-	err := queryEach(ctx, q, `SELECT "id", "name" FROM "channel" ORDER BY "active" DESC, "id"`, nil, func(rows *sql.Rows) error {
+	err := db.QueryEach(ctx, q, `SELECT "id", "name" FROM "channel" ORDER BY "active" DESC, "id"`, nil, func(rows *sql.Rows) error {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
@@ -163,7 +163,7 @@ func dayCosts(ctx context.Context, tx *db.Tx, d day) ([]costRow, error) {
 		return nil, err
 	}
 	var out []costRow
-	err = queryEach(ctx, tx, `SELECT c."provider", c."campaign_external_id", c."campaign_id", k."channel_id", c."impressions", c."clicks",
+	err = db.QueryEach(ctx, tx, `SELECT c."provider", c."campaign_external_id", c."campaign_id", k."channel_id", c."impressions", c."clicks",
 		c."cost_minor", c."platform_conversions" FROM "ad_cost_daily" c LEFT JOIN "campaign" k ON k."id" = c."campaign_id"
 		WHERE c."date" = ? ORDER BY c."provider", c."campaign_external_id"`, []any{d.date}, func(rows *sql.Rows) error {
 		var r costRow

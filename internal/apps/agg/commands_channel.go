@@ -74,7 +74,7 @@ func runChannelDaily(ctx context.Context, env *command.Env) error {
 			}
 			return m
 		}
-		err = queryEach(ctx, tx, `SELECT v."channel_id", v."device", v."page_views", v."is_bounce", v."started_at", v."ended_at",
+		err = db.QueryEach(ctx, tx, `SELECT v."channel_id", v."device", v."page_views", v."is_bounce", v."started_at", v."ended_at",
 			CASE WHEN EXISTS (SELECT 1 FROM "visit" p WHERE p."visitor_id" = v."visitor_id"
 				AND (p."started_at" < v."started_at" OR (p."started_at" = v."started_at" AND p."id" < v."id"))) THEN 0 ELSE 1 END
 			FROM "visit" v WHERE`+dayVisits, []any{d.start, d.end}, func(rows *sql.Rows) error {
@@ -120,7 +120,7 @@ func runChannelDaily(ctx context.Context, env *command.Env) error {
 		for _, m := range models {
 			active[m] = true
 		}
-		err = queryEach(ctx, tx, `SELECT a."model_id", a."channel_id", v."device", a."credit", a."revenue_minor_credit"
+		err = db.QueryEach(ctx, tx, `SELECT a."model_id", a."channel_id", v."device", a."credit", a."revenue_minor_credit"
 			FROM "sale" s`+macroSales+`JOIN "sale_attribution" a ON a."sale_id" = s."id" LEFT JOIN "visit" v ON v."id" = a."visit_id"
 			WHERE s."date" = ? ORDER BY a."sale_id", a."model_id", a."seq"`, []any{d.date}, func(rows *sql.Rows) error {
 			var model int64
@@ -176,7 +176,7 @@ func runChannelMonthly(ctx context.Context, env *command.Env) error {
 		type key struct{ model, channel int64 }
 		out := map[key]*chanMeasures{}
 		var keys []key
-		err = queryEach(ctx, tx, `SELECT "model_id", "channel_id", `+strings.Join(quoteAll(chanMeasureCols), ", ")+` FROM "agg_channel_daily"
+		err = db.QueryEach(ctx, tx, `SELECT "model_id", "channel_id", `+strings.Join(quoteAll(chanMeasureCols), ", ")+` FROM "agg_channel_daily"
 			WHERE "date" >= ? AND "date" < ? ORDER BY "model_id", "channel_id", "date", "device"`, []any{from, to}, func(rows *sql.Rows) error {
 			var k key
 			var m chanMeasures
@@ -244,7 +244,7 @@ func runCampaignDaily(ctx context.Context, env *command.Env) error {
 			}
 			return shared[k]
 		}
-		err = queryEach(ctx, tx, `SELECT v."channel_id", v."campaign_id", COUNT(*) FROM "visit" v WHERE`+dayVisits+`GROUP BY v."channel_id", v."campaign_id"`,
+		err = db.QueryEach(ctx, tx, `SELECT v."channel_id", v."campaign_id", COUNT(*) FROM "visit" v WHERE`+dayVisits+`GROUP BY v."channel_id", v."campaign_id"`,
 			[]any{d.start, d.end}, func(rows *sql.Rows) error {
 				var ch, camp sql.NullInt64
 				var n int64
@@ -277,7 +277,7 @@ func runCampaignDaily(ctx context.Context, env *command.Env) error {
 				out[key{model, k}] = &cp
 			}
 		}
-		err = queryEach(ctx, tx, `SELECT a."model_id", a."channel_id", a."campaign_id", a."credit", a."revenue_minor_credit"
+		err = db.QueryEach(ctx, tx, `SELECT a."model_id", a."channel_id", a."campaign_id", a."credit", a."revenue_minor_credit"
 			FROM "sale" s`+macroSales+`JOIN "sale_attribution" a ON a."sale_id" = s."id"
 			WHERE s."date" = ? ORDER BY a."sale_id", a."model_id", a."seq"`, []any{d.date}, func(rows *sql.Rows) error {
 			var model int64

@@ -58,7 +58,7 @@ func runKeywordDaily(ctx context.Context, env *command.Env) error {
 				FROM "seo_keyword_rank_daily" r LEFT JOIN "seo_keyword" k ON k."id" = r."keyword_id" WHERE r."date" = ?
 				ORDER BY r."keyword_id", r."url", r."rank"`
 		}
-		err = queryEach(ctx, tx, q, []any{d.date}, func(rows *sql.Rows) error {
+		err = db.QueryEach(ctx, tx, q, []any{d.date}, func(rows *sql.Rows) error {
 			var id, market int64
 			var text string
 			var rank sql.NullInt64
@@ -92,7 +92,7 @@ func runKeywordDaily(ctx context.Context, env *command.Env) error {
 		if haveSC {
 			type sc struct{ clicks, impr int64 }
 			byQuery := map[string]sc{}
-			err = queryEach(ctx, tx, `SELECT "query", "clicks", "impressions" FROM "search_console_daily" WHERE "date" = ?`, []any{d.date},
+			err = db.QueryEach(ctx, tx, `SELECT "query", "clicks", "impressions" FROM "search_console_daily" WHERE "date" = ?`, []any{d.date},
 				func(rows *sql.Rows) error {
 					var qy string
 					var c, i int64
@@ -121,7 +121,7 @@ func runKeywordDaily(ctx context.Context, env *command.Env) error {
 		}
 		visits, sales := map[string]int64{}, map[string]float64{}
 		if seo := byName["seo"]; seo != 0 {
-			err = queryEach(ctx, tx, `SELECT v."landing_path", COUNT(*) FROM "visit" v WHERE`+dayVisits+`AND v."channel_id" = ? GROUP BY v."landing_path"`,
+			err = db.QueryEach(ctx, tx, `SELECT v."landing_path", COUNT(*) FROM "visit" v WHERE`+dayVisits+`AND v."channel_id" = ? GROUP BY v."landing_path"`,
 				[]any{d.start, d.end, seo}, func(rows *sql.Rows) error {
 					var p string
 					var n int64
@@ -132,7 +132,7 @@ func runKeywordDaily(ctx context.Context, env *command.Env) error {
 			if err != nil {
 				return 0, fmt.Errorf("seo visits: %w", err)
 			}
-			err = queryEach(ctx, tx, `SELECT v."landing_path", COUNT(*) FROM "sale" s`+macroSales+`JOIN "visit" v ON v."id" = s."visit_id"
+			err = db.QueryEach(ctx, tx, `SELECT v."landing_path", COUNT(*) FROM "sale" s`+macroSales+`JOIN "visit" v ON v."id" = s."visit_id"
 				WHERE s."date" = ? AND v."channel_id" = ? GROUP BY v."landing_path"`, []any{d.date, seo}, func(rows *sql.Rows) error {
 				var p string
 				var n int64

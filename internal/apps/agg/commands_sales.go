@@ -34,7 +34,7 @@ func runLandingPageDaily(ctx context.Context, env *command.Env) error {
 			}
 			return out[k]
 		}
-		err := queryEach(ctx, tx, `SELECT v."landing_path", v."channel_id", COUNT(*), SUM(CASE WHEN v."is_bounce" THEN 1 ELSE 0 END)
+		err := db.QueryEach(ctx, tx, `SELECT v."landing_path", v."channel_id", COUNT(*), SUM(CASE WHEN v."is_bounce" THEN 1 ELSE 0 END)
 			FROM "visit" v WHERE`+dayVisits+`GROUP BY v."landing_path", v."channel_id"`, []any{d.start, d.end}, func(rows *sql.Rows) error {
 			var path string
 			var ch sql.NullInt64
@@ -73,7 +73,7 @@ func runLandingPageDaily(ctx context.Context, env *command.Env) error {
 			}
 			touches = touches[:0]
 		}
-		err = queryEach(ctx, tx, `SELECT s."id", s."revenue_minor", t."channel_id", v."landing_path" FROM "sale" s`+macroSales+`
+		err = db.QueryEach(ctx, tx, `SELECT s."id", s."revenue_minor", t."channel_id", v."landing_path" FROM "sale" s`+macroSales+`
 			JOIN "touchpoint" t ON t."sale_id" = s."id" LEFT JOIN "visit" v ON v."id" = t."visit_id"
 			WHERE s."date" = ? ORDER BY s."id", t."seq"`, []any{d.date}, func(rows *sql.Rows) error {
 			var id, rev int64
@@ -116,7 +116,7 @@ func runGoalDaily(ctx context.Context, env *command.Env) error {
 		type key struct{ goal, channel, model int64 }
 		type meas struct{ completions, revenue float64 }
 		out := map[key]*meas{}
-		err := queryEach(ctx, tx, `SELECT s."goal_id", a."channel_id", a."model_id", a."credit", a."revenue_minor_credit"
+		err := db.QueryEach(ctx, tx, `SELECT s."goal_id", a."channel_id", a."model_id", a."credit", a."revenue_minor_credit"
 			FROM "sale" s JOIN "sale_attribution" a ON a."sale_id" = s."id" JOIN "attribution_model" m ON m."id" = a."model_id" AND m."active" = TRUE
 			WHERE s."date" = ? ORDER BY a."sale_id", a."model_id", a."seq"`, []any{d.date}, func(rows *sql.Rows) error {
 			var goal, ch sql.NullInt64
@@ -217,7 +217,7 @@ func runPathDaily(ctx context.Context, env *command.Env) error {
 			m.days += float64(firstSecs) / 86400
 			steps = steps[:0]
 		}
-		err = queryEach(ctx, tx, `SELECT s."id", s."goal_id", s."revenue_minor", t."seq", t."channel_id", t."seconds_before_sale"
+		err = db.QueryEach(ctx, tx, `SELECT s."id", s."goal_id", s."revenue_minor", t."seq", t."channel_id", t."seconds_before_sale"
 			FROM "sale" s LEFT JOIN "touchpoint" t ON t."sale_id" = s."id" WHERE s."date" = ? ORDER BY s."id", t."seq"`, []any{d.date},
 			func(rows *sql.Rows) error {
 				var id, r int64
@@ -263,7 +263,7 @@ func runPathDaily(ctx context.Context, env *command.Env) error {
 func runProductDaily(ctx context.Context, env *command.Env) error {
 	return run(ctx, env, CmdProductDaily, func(tx *db.Tx, d day) (int, error) {
 		last := map[int64]int64{} // sale -> last touch's channel
-		err := queryEach(ctx, tx, `SELECT t."sale_id", t."channel_id" FROM "sale" s`+macroSales+`JOIN "touchpoint" t ON t."sale_id" = s."id"
+		err := db.QueryEach(ctx, tx, `SELECT t."sale_id", t."channel_id" FROM "sale" s`+macroSales+`JOIN "touchpoint" t ON t."sale_id" = s."id"
 			WHERE s."date" = ? ORDER BY t."sale_id", t."seq"`, []any{d.date}, func(rows *sql.Rows) error {
 			var id int64
 			var ch sql.NullInt64
@@ -285,7 +285,7 @@ func runProductDaily(ctx context.Context, env *command.Env) error {
 			orders         map[int64]bool
 		}
 		out := map[key]*meas{}
-		err = queryEach(ctx, tx, `SELECT s."id", i."sku", i."quantity", i."unit_price_minor" FROM "sale" s`+macroSales+`
+		err = db.QueryEach(ctx, tx, `SELECT s."id", i."sku", i."quantity", i."unit_price_minor" FROM "sale" s`+macroSales+`
 			JOIN "event_item" i ON i."event_id" = s."event_id" WHERE s."date" = ? ORDER BY s."id", i."id"`, []any{d.date}, func(rows *sql.Rows) error {
 			var id, qty, price int64
 			var sku string
@@ -334,7 +334,7 @@ func runDeviceGeoDaily(ctx context.Context, env *command.Env) error {
 			}
 			return out[k]
 		}
-		err := queryEach(ctx, tx, `SELECT v."device", v."country", COUNT(*) FROM "visit" v WHERE`+dayVisits+`GROUP BY v."device", v."country"`,
+		err := db.QueryEach(ctx, tx, `SELECT v."device", v."country", COUNT(*) FROM "visit" v WHERE`+dayVisits+`GROUP BY v."device", v."country"`,
 			[]any{d.start, d.end}, func(rows *sql.Rows) error {
 				var k key
 				var n int64
@@ -347,7 +347,7 @@ func runDeviceGeoDaily(ctx context.Context, env *command.Env) error {
 		if err != nil {
 			return 0, fmt.Errorf("visits: %w", err)
 		}
-		err = queryEach(ctx, tx, `SELECT v."device", v."country", s."revenue_minor" FROM "sale" s`+macroSales+`
+		err = db.QueryEach(ctx, tx, `SELECT v."device", v."country", s."revenue_minor" FROM "sale" s`+macroSales+`
 			LEFT JOIN "visit" v ON v."id" = s."visit_id" WHERE s."date" = ?`, []any{d.date}, func(rows *sql.Rows) error {
 			var dev, country sql.NullString
 			var rev int64

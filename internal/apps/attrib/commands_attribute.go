@@ -109,7 +109,7 @@ func runAttributeSales(ctx context.Context, env *command.Env) error {
 			}
 		}
 		nRows = len(rows)
-		if err := insertRows(ctx, tx, "sale_attribution", []string{"sale_id", "model_id", "seq", "channel_id", "campaign_id", "visit_id",
+		if err := db.InsertRows(ctx, tx, "sale_attribution", []string{"sale_id", "model_id", "seq", "channel_id", "campaign_id", "visit_id",
 			"credit", "revenue_minor_credit"}, rows); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func nullable(n sql.NullInt64) any {
 
 func loadModels(ctx context.Context, q db.Querier) ([]*attrModel, error) {
 	var out []*attrModel
-	err := queryEach(ctx, q, `SELECT "id", "code", "params", "lookback_days" FROM "attribution_model" WHERE "active" = TRUE ORDER BY "id"`, nil,
+	err := db.QueryEach(ctx, q, `SELECT "id", "code", "params", "lookback_days" FROM "attribution_model" WHERE "active" = TRUE ORDER BY "id"`, nil,
 		func(rows *sql.Rows) error {
 			m := &attrModel{}
 			var params sql.NullString
@@ -160,7 +160,7 @@ func loadModels(ctx context.Context, q db.Querier) ([]*attrModel, error) {
 func loadAttrSales(ctx context.Context, tx *db.Tx, d day) ([]*attrSale, error) {
 	var sales []*attrSale
 	byID := map[int64]*attrSale{}
-	err := queryEach(ctx, tx, `SELECT s."id", s."visitor_id", s."revenue_minor", g."is_macro" FROM "sale" s LEFT JOIN "goal" g ON g."id" = s."goal_id"
+	err := db.QueryEach(ctx, tx, `SELECT s."id", s."visitor_id", s."revenue_minor", g."is_macro" FROM "sale" s LEFT JOIN "goal" g ON g."id" = s."goal_id"
 		WHERE s."date" = ? ORDER BY s."id"`, []any{d.date}, func(rows *sql.Rows) error {
 		s := &attrSale{}
 		var visitor sql.NullInt64
@@ -176,7 +176,7 @@ func loadAttrSales(ctx context.Context, tx *db.Tx, d day) ([]*attrSale, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sales: %w", err)
 	}
-	err = queryEach(ctx, tx, `SELECT t."sale_id", t."seq", t."visit_id", t."channel_id", t."campaign_id", t."seconds_before_sale", t."is_direct"
+	err = db.QueryEach(ctx, tx, `SELECT t."sale_id", t."seq", t."visit_id", t."channel_id", t."campaign_id", t."seconds_before_sale", t."is_direct"
 		FROM "sale" s JOIN "touchpoint" t ON t."sale_id" = s."id" WHERE s."date" = ? ORDER BY t."sale_id", t."seq"`, []any{d.date},
 		func(rows *sql.Rows) error {
 			var id int64
@@ -224,7 +224,7 @@ func markovPaths(ctx context.Context, tx *db.Tx, d day, lookback int, sales []*a
 		}
 		path = nil
 	}
-	err := queryEach(ctx, tx, `SELECT p."visitor_id", p."channel_id" FROM "visit" p
+	err := db.QueryEach(ctx, tx, `SELECT p."visitor_id", p."channel_id" FROM "visit" p
 		WHERE p."visitor_id" IN (SELECT v."visitor_id" FROM "visit" v WHERE v."started_at" >= ? AND v."started_at" < ?)
 		AND p."started_at" >= ? AND p."started_at" < ? ORDER BY p."visitor_id", p."started_at", p."id"`, []any{d.start, d.end, from, d.end},
 		func(rows *sql.Rows) error {

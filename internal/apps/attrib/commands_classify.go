@@ -159,7 +159,7 @@ func loadClassifyConfig(ctx context.Context, tx *db.Tx, env *command.Env) (*clas
 	cfg := &classifyConfig{names: map[int64]string{}, campaigns: map[string][]campaignRow{}}
 	var active, all []analytics.NamedChannel
 	activeChannel := map[int64]bool{}
-	err := queryEach(ctx, tx, `SELECT "id", "name", "active" FROM "channel" ORDER BY "id"`, nil, func(rows *sql.Rows) error {
+	err := db.QueryEach(ctx, tx, `SELECT "id", "name", "active" FROM "channel" ORDER BY "id"`, nil, func(rows *sql.Rows) error {
 		var c analytics.NamedChannel
 		var on bool
 		if err := rows.Scan(&c.ID, &c.Name, &on); err != nil {
@@ -192,7 +192,7 @@ func loadClassifyConfig(ctx context.Context, tx *db.Tx, env *command.Env) (*clas
 
 	var patterns []analytics.Pattern
 	targets := map[int64]int64{} // active pattern -> channel
-	err = queryEach(ctx, tx, `SELECT "id", "channel_id", "pattern", "match_on", "priority", "active" FROM "pattern" ORDER BY "priority", "id"`, nil,
+	err = db.QueryEach(ctx, tx, `SELECT "id", "channel_id", "pattern", "match_on", "priority", "active" FROM "pattern" ORDER BY "priority", "id"`, nil,
 		func(rows *sql.Rows) error {
 			var id, ch int64
 			var expr, on string
@@ -217,7 +217,7 @@ func loadClassifyConfig(ctx context.Context, tx *db.Tx, env *command.Env) (*clas
 		return nil, fmt.Errorf("patterns: %w", err)
 	}
 	var payments []string
-	err = queryEach(ctx, tx, `SELECT "domain" FROM "payment_referrer" ORDER BY "domain"`, nil, func(rows *sql.Rows) error {
+	err = db.QueryEach(ctx, tx, `SELECT "domain" FROM "payment_referrer" ORDER BY "domain"`, nil, func(rows *sql.Rows) error {
 		var s string
 		err := rows.Scan(&s)
 		payments = append(payments, s)
@@ -229,7 +229,7 @@ func loadClassifyConfig(ctx context.Context, tx *db.Tx, env *command.Env) (*clas
 	if cfg.cls, err = analytics.NewClassifier(patterns, set, env.Account.Domain, payments); err != nil {
 		return nil, err
 	}
-	err = queryEach(ctx, tx, `SELECT "id", "channel_id", "utm_campaign" FROM "campaign" WHERE "active" = TRUE AND "utm_campaign" <> '' ORDER BY "id"`, nil,
+	err = db.QueryEach(ctx, tx, `SELECT "id", "channel_id", "utm_campaign" FROM "campaign" WHERE "active" = TRUE AND "utm_campaign" <> '' ORDER BY "id"`, nil,
 		func(rows *sql.Rows) error {
 			var c campaignRow
 			var ch sql.NullInt64
@@ -260,7 +260,7 @@ func loadRules(ctx context.Context, tx *db.Tx, env *command.Env, cfg *classifyCo
 	}
 	var rules []*ruleRow
 	byID := map[int64]*ruleRow{}
-	err := queryEach(ctx, tx, `SELECT "id", "kind", "expression", "target_pattern_id", "segment_name" FROM "segmenter_rule"
+	err := db.QueryEach(ctx, tx, `SELECT "id", "kind", "expression", "target_pattern_id", "segment_name" FROM "segmenter_rule"
 		WHERE "active" = TRUE AND "deleted" = FALSE ORDER BY "priority", "id"`, nil, func(rows *sql.Rows) error {
 		r := &ruleRow{}
 		if err := rows.Scan(&r.id, &r.kind, &r.expr, &r.target, &r.segment); err != nil {
@@ -273,7 +273,7 @@ func loadRules(ctx context.Context, tx *db.Tx, env *command.Env, cfg *classifyCo
 	if err != nil || len(rules) == 0 {
 		return err
 	}
-	err = queryEach(ctx, tx, `SELECT c."rule_id", c."number", c."function", c."operator", c."value" FROM "segmenter_condition" c
+	err = db.QueryEach(ctx, tx, `SELECT c."rule_id", c."number", c."function", c."operator", c."value" FROM "segmenter_condition" c
 		JOIN "segmenter_rule" r ON r."id" = c."rule_id" WHERE r."active" = TRUE AND r."deleted" = FALSE ORDER BY c."rule_id", c."number"`, nil,
 		func(rows *sql.Rows) error {
 			var id int64
@@ -351,7 +351,7 @@ func (v *classifyVisit) isOffline() bool {
 // loadClassifyVisits reads the day's visits, by visitor and time.
 func loadClassifyVisits(ctx context.Context, tx *db.Tx, d day) ([]*classifyVisit, error) {
 	var out []*classifyVisit
-	err := queryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "referrer", "referrer_host", "landing_url", "utm_source", "utm_medium",
+	err := db.QueryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "referrer", "referrer_host", "landing_url", "utm_source", "utm_medium",
 		"utm_campaign", "utm_term", "utm_content", "click_id_type", "click_id", "page_views", "channel_id", "pattern_id", "campaign_id", "segment"
 		FROM "visit" WHERE "started_at" >= ? AND "started_at" < ?`, []any{d.start, d.end}, func(rows *sql.Rows) error {
 		v := &classifyVisit{}
@@ -412,15 +412,15 @@ func loadSegmentData(ctx context.Context, tx *db.Tx, d day, cfg *classifyConfig)
 			return nil
 		}
 	}
-	if err := queryEach(ctx, tx, `SELECT l."visit_id", l."key" FROM "visit" v JOIN "label" l ON l."visit_id" = v."id"
+	if err := db.QueryEach(ctx, tx, `SELECT l."visit_id", l."key" FROM "visit" v JOIN "label" l ON l."visit_id" = v."id"
 		WHERE v."started_at" >= ? AND v."started_at" < ? ORDER BY l."visit_id", l."key"`, []any{d.start, d.end}, add(s.labels)); err != nil {
 		return nil, err
 	}
-	if err := queryEach(ctx, tx, `SELECT e."visit_id", e."name" FROM "visit" v JOIN "event" e ON e."visit_id" = v."id"
+	if err := db.QueryEach(ctx, tx, `SELECT e."visit_id", e."name" FROM "visit" v JOIN "event" e ON e."visit_id" = v."id"
 		WHERE v."started_at" >= ? AND v."started_at" < ? ORDER BY e."visit_id", e."ts", e."id"`, []any{d.start, d.end}, add(s.events)); err != nil {
 		return nil, err
 	}
-	err := queryEach(ctx, tx, `SELECT DISTINCT p."id", p."visitor_id", p."started_at", p."channel_id" FROM "visit" v
+	err := db.QueryEach(ctx, tx, `SELECT DISTINCT p."id", p."visitor_id", p."started_at", p."channel_id" FROM "visit" v
 		JOIN "visit" p ON p."visitor_id" = v."visitor_id" AND p."started_at" < ?
 		WHERE v."started_at" >= ? AND v."started_at" < ? ORDER BY p."visitor_id", p."started_at", p."id"`, []any{d.start, d.start, d.end},
 		func(rows *sql.Rows) error {
@@ -484,7 +484,7 @@ func updateClassification(ctx context.Context, tx *db.Tx, rows [][]any) error {
 		return nil
 	}
 	const tuple = `(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))`
-	per := maxParams / 5
+	per := db.MaxParams / 5
 	for i := 0; i < len(rows); i += per {
 		part := rows[i:min(i+per, len(rows))]
 		var b strings.Builder

@@ -41,7 +41,7 @@ type goalConfig struct {
 
 func loadGoals(ctx context.Context, q db.Querier) (*goalConfig, error) {
 	g := &goalConfig{goal: map[string]int64{}, macro: map[int64]bool{}}
-	err := queryEach(ctx, q, `SELECT g."id", g."is_macro", ed."name" FROM "goal" g JOIN "goal_event" ge ON ge."goal_id" = g."id"
+	err := db.QueryEach(ctx, q, `SELECT g."id", g."is_macro", ed."name" FROM "goal" g JOIN "goal_event" ge ON ge."goal_id" = g."id"
 		JOIN "event_definition" ed ON ed."id" = ge."event_definition_id" WHERE g."active" = TRUE ORDER BY g."id", ed."name"`, nil,
 		func(rows *sql.Rows) error {
 			var id int64
@@ -121,8 +121,8 @@ func runBuildSales(ctx context.Context, env *command.Env) error {
 		earliest := map[string]evKey{} // txn -> the earliest goal event
 		err = eachChunk(txns, inChunk, func(part []string) error {
 			args := append(anys(part), anys(goals.names)...)
-			return queryEach(ctx, tx, `SELECT "transaction_id", "ts", "hit_id" FROM "event" WHERE "transaction_id" IN (`+marks(len(part))+`)
-				AND "name" IN (`+marks(len(goals.names))+`)`, args, func(rows *sql.Rows) error {
+			return db.QueryEach(ctx, tx, `SELECT "transaction_id", "ts", "hit_id" FROM "event" WHERE "transaction_id" IN (`+db.Marks(len(part))+`)
+				AND "name" IN (`+db.Marks(len(goals.names))+`)`, args, func(rows *sql.Rows) error {
 				var txn, hit string
 				var ts time.Time
 				if err := rows.Scan(&txn, &ts, &hit); err != nil {
@@ -185,8 +185,8 @@ func daySales(ctx context.Context, tx *db.Tx, d day, goals *goalConfig) ([]*sale
 	var out []*saleRow
 	byEvent := map[int64]*saleRow{}
 	args := append([]any{d.start, d.end}, anys(goals.names)...)
-	err := queryEach(ctx, tx, `SELECT "id", "visit_id", "visitor_id", "hit_id", "ts", "name", "revenue_minor", "currency", "transaction_id", "is_offline"
-		FROM "event" WHERE "ts" >= ? AND "ts" < ? AND "name" IN (`+marks(len(goals.names))+`)`, args, func(rows *sql.Rows) error {
+	err := db.QueryEach(ctx, tx, `SELECT "id", "visit_id", "visitor_id", "hit_id", "ts", "name", "revenue_minor", "currency", "transaction_id", "is_offline"
+		FROM "event" WHERE "ts" >= ? AND "ts" < ? AND "name" IN (`+db.Marks(len(goals.names))+`)`, args, func(rows *sql.Rows) error {
 		s := &saleRow{}
 		var visit sql.NullInt64
 		var name string
@@ -206,8 +206,8 @@ func daySales(ctx context.Context, tx *db.Tx, d day, goals *goalConfig) ([]*sale
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
-	err = queryEach(ctx, tx, `SELECT i."event_id", COALESCE(SUM(i."quantity"), 0) FROM "event" e JOIN "event_item" i ON i."event_id" = e."id"
-		WHERE e."ts" >= ? AND e."ts" < ? AND e."name" IN (`+marks(len(goals.names))+`) GROUP BY i."event_id"`, args, func(rows *sql.Rows) error {
+	err = db.QueryEach(ctx, tx, `SELECT i."event_id", COALESCE(SUM(i."quantity"), 0) FROM "event" e JOIN "event_item" i ON i."event_id" = e."id"
+		WHERE e."ts" >= ? AND e."ts" < ? AND e."name" IN (`+db.Marks(len(goals.names))+`) GROUP BY i."event_id"`, args, func(rows *sql.Rows) error {
 		var id, n int64
 		if err := rows.Scan(&id, &n); err != nil {
 			return err
@@ -247,8 +247,8 @@ func markNewCustomers(ctx context.Context, tx *db.Tx, d day, goals *goalConfig, 
 	first := map[int64]evKey{}
 	err := eachChunk(visitors, inChunk, func(part []int64) error {
 		args := append(append(anys(part), d.end), anys(macroNames)...)
-		return queryEach(ctx, tx, `SELECT "visitor_id", "ts", "hit_id" FROM "event" WHERE "visitor_id" IN (`+marks(len(part))+`) AND "ts" < ?
-			AND "name" IN (`+marks(len(macroNames))+`)`, args, func(rows *sql.Rows) error {
+		return db.QueryEach(ctx, tx, `SELECT "visitor_id", "ts", "hit_id" FROM "event" WHERE "visitor_id" IN (`+db.Marks(len(part))+`) AND "ts" < ?
+			AND "name" IN (`+db.Marks(len(macroNames))+`)`, args, func(rows *sql.Rows) error {
 			var v int64
 			var ts time.Time
 			var hit string
@@ -275,7 +275,7 @@ func markNewCustomers(ctx context.Context, tx *db.Tx, d day, goals *goalConfig, 
 func writeSales(ctx context.Context, tx *db.Tx, d day, want []*saleRow, added, updated, removed *int) error {
 	have := map[string]*saleRow{}
 	var stale []int64
-	err := queryEach(ctx, tx, `SELECT "id", "transaction_id", "goal_id", "visitor_id", "visit_id", "event_id", "ts", "revenue_minor", "currency",
+	err := db.QueryEach(ctx, tx, `SELECT "id", "transaction_id", "goal_id", "visitor_id", "visit_id", "event_id", "ts", "revenue_minor", "currency",
 		"items", "is_offline", "is_new_customer" FROM "sale" WHERE "date" = ? ORDER BY "id"`, []any{d.date}, func(rows *sql.Rows) error {
 		s := &saleRow{}
 		if err := rows.Scan(&s.id, &s.txn, &s.storedGoal, &s.storedVisitor, &s.storedVisit, &s.storedEvent, &s.storedTS, &s.storedRevenue,
@@ -300,7 +300,7 @@ func writeSales(ctx context.Context, tx *db.Tx, d day, want []*saleRow, added, u
 	}
 	slices.Sort(stale)
 	if err := eachChunk(stale, inChunk, func(part []int64) error {
-		_, err := tx.Exec(ctx, `DELETE FROM "sale" WHERE "id" IN (`+marks(len(part))+`)`, anys(part)...)
+		_, err := tx.Exec(ctx, `DELETE FROM "sale" WHERE "id" IN (`+db.Marks(len(part))+`)`, anys(part)...)
 		return err
 	}); err != nil {
 		return fmt.Errorf("remove sales: %w", err)

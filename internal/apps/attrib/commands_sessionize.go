@@ -173,7 +173,7 @@ func loadFamilies(ctx context.Context, tx *db.Tx, d day, timeout time.Duration) 
 	var roots []*rootInfo
 	byID := map[int64]*rootInfo{}
 	byPrefix := map[string]*rootInfo{}
-	err = queryEach(ctx, tx, `SELECT v."id", v."visitor_id", v."token", v."started_at", v."ended_at", v."page_views",
+	err = db.QueryEach(ctx, tx, `SELECT v."id", v."visitor_id", v."token", v."started_at", v."ended_at", v."page_views",
 		CASE WHEN v."utm_source" <> '' OR v."utm_medium" <> '' OR v."utm_campaign" <> '' OR v."utm_term" <> '' OR v."utm_content" <> ''
 			OR v."click_id_type" <> '' OR v."click_id" <> '' THEN 1 ELSE 0 END
 		FROM "visit" v WHERE `+rootCond, []any{d.start, d.end}, func(rows *sql.Rows) error {
@@ -206,7 +206,7 @@ func loadFamilies(ctx context.Context, tx *db.Tx, d day, timeout time.Duration) 
 	}
 	derived := map[int64][]*sessVisit{} // root id -> its derived visits
 	if anyDerived {
-		err = queryEach(ctx, tx, `SELECT DISTINCT `+prefixCols("d", sessVisitCols)+` FROM "visit" v JOIN "visit" d ON d."visitor_id" = v."visitor_id"
+		err = db.QueryEach(ctx, tx, `SELECT DISTINCT `+prefixCols("d", sessVisitCols)+` FROM "visit" v JOIN "visit" d ON d."visitor_id" = v."visitor_id"
 			WHERE `+rootCond+` AND d."token" LIKE '.%'`, []any{d.start, d.end}, func(rows *sql.Rows) error {
 			v, err := scanSessVisit(rows)
 			if err != nil {
@@ -227,7 +227,7 @@ func loadFamilies(ctx context.Context, tx *db.Tx, d day, timeout time.Duration) 
 			return nil, 0, err
 		}
 	}
-	err = queryEach(ctx, tx, `SELECT p."visit_id", COUNT(*) FROM "visit" v JOIN "page_view" p ON p."visit_id" = v."id" WHERE `+rootCond+`
+	err = db.QueryEach(ctx, tx, `SELECT p."visit_id", COUNT(*) FROM "visit" v JOIN "page_view" p ON p."visit_id" = v."id" WHERE `+rootCond+`
 		AND v."page_views" > 1 AND `+campaignLike(tx.Dialect())+` GROUP BY p."visit_id"`, []any{d.start, d.end}, func(rows *sql.Rows) error {
 		var id int64
 		var n int
@@ -253,7 +253,7 @@ func loadFamilies(ctx context.Context, tx *db.Tx, d day, timeout time.Duration) 
 	}
 	famByID := map[int64]*family{}
 	err = eachChunk(ids, inChunk, func(part []int64) error {
-		return queryEach(ctx, tx, `SELECT `+sessVisitCols+` FROM "visit" WHERE "id" IN (`+marks(len(part))+`)`, anys(part), func(rows *sql.Rows) error {
+		return db.QueryEach(ctx, tx, `SELECT `+sessVisitCols+` FROM "visit" WHERE "id" IN (`+db.Marks(len(part))+`)`, anys(part), func(rows *sql.Rows) error {
 			v, err := scanSessVisit(rows)
 			if err != nil {
 				return err
@@ -306,11 +306,11 @@ func loadFamilies(ctx context.Context, tx *db.Tx, d day, timeout time.Duration) 
 	}
 	slices.Sort(visitIDs)
 	err = eachChunk(visitIDs, inChunk, func(part []int64) error {
-		if err := queryEach(ctx, tx, `SELECT "id", "visit_id", "ts", "hit_id", "url" FROM "page_view" WHERE "visit_id" IN (`+marks(len(part))+`)`,
+		if err := db.QueryEach(ctx, tx, `SELECT "id", "visit_id", "ts", "hit_id", "url" FROM "page_view" WHERE "visit_id" IN (`+db.Marks(len(part))+`)`,
 			anys(part), addHit(true)); err != nil {
 			return err
 		}
-		return queryEach(ctx, tx, `SELECT "id", "visit_id", "ts", "hit_id", '' FROM "event" WHERE "visit_id" IN (`+marks(len(part))+`)`,
+		return db.QueryEach(ctx, tx, `SELECT "id", "visit_id", "ts", "hit_id", '' FROM "event" WHERE "visit_id" IN (`+db.Marks(len(part))+`)`,
 			anys(part), addHit(false))
 	})
 	if err != nil {
@@ -489,11 +489,11 @@ func moveRows(ctx context.Context, tx *db.Tx, table string, move map[int64][]int
 		ids := move[t]
 		err := eachChunk(ids, inChunk, func(part []int64) error {
 			args := append([]any{t}, anys(part)...)
-			if _, err := tx.Exec(ctx, `UPDATE `+db.QuoteIdent(table)+` SET "visit_id" = ? WHERE "id" IN (`+marks(len(part))+`)`, args...); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE `+db.QuoteIdent(table)+` SET "visit_id" = ? WHERE "id" IN (`+db.Marks(len(part))+`)`, args...); err != nil {
 				return err
 			}
 			if table == "event" {
-				if _, err := tx.Exec(ctx, `UPDATE "label" SET "visit_id" = ? WHERE "event_id" IN (`+marks(len(part))+`)`, args...); err != nil {
+				if _, err := tx.Exec(ctx, `UPDATE "label" SET "visit_id" = ? WHERE "event_id" IN (`+db.Marks(len(part))+`)`, args...); err != nil {
 					return err
 				}
 			}

@@ -58,7 +58,7 @@ func runBuildTouchpoints(ctx context.Context, env *command.Env) error {
 			ts                     time.Time
 		}
 		var sales []sale
-		err = queryEach(ctx, tx, `SELECT "id", "visitor_id", "visit_id", "ts" FROM "sale" WHERE "date" = ? ORDER BY "id"`, []any{d.date},
+		err = db.QueryEach(ctx, tx, `SELECT "id", "visitor_id", "visit_id", "ts" FROM "sale" WHERE "date" = ? ORDER BY "id"`, []any{d.date},
 			func(rows *sql.Rows) error {
 				var s sale
 				var visitor, visit sql.NullInt64
@@ -95,8 +95,8 @@ func runBuildTouchpoints(ctx context.Context, env *command.Env) error {
 		slices.Sort(visitors)
 		visitors = slices.Compact(visitors)
 		err = eachChunk(visitors, inChunk, func(part []int64) error {
-			return queryEach(ctx, tx, `SELECT DISTINCT a."visitor_id", b."visitor_id" FROM "sync_id" a JOIN "sync_id" b ON b."value_hash" = a."value_hash"
-				WHERE a."visitor_id" IN (`+marks(len(part))+`) AND b."visitor_id" <> a."visitor_id"`, anys(part), func(rows *sql.Rows) error {
+			return db.QueryEach(ctx, tx, `SELECT DISTINCT a."visitor_id", b."visitor_id" FROM "sync_id" a JOIN "sync_id" b ON b."value_hash" = a."value_hash"
+				WHERE a."visitor_id" IN (`+db.Marks(len(part))+`) AND b."visitor_id" <> a."visitor_id"`, anys(part), func(rows *sql.Rows) error {
 				var a, b int64
 				if err := rows.Scan(&a, &b); err != nil {
 					return err
@@ -128,8 +128,8 @@ func runBuildTouchpoints(ctx context.Context, env *command.Env) error {
 		}
 		err = eachChunk(all, inChunk, func(part []int64) error {
 			args := append(anys(part), earliest.Add(-window), d.end)
-			return queryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "channel_id", "campaign_id" FROM "visit"
-				WHERE "visitor_id" IN (`+marks(len(part))+`) AND "started_at" >= ? AND "started_at" < ?`, args, scanVisit)
+			return db.QueryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "channel_id", "campaign_id" FROM "visit"
+				WHERE "visitor_id" IN (`+db.Marks(len(part))+`) AND "started_at" >= ? AND "started_at" < ?`, args, scanVisit)
 		})
 		if err != nil {
 			return fmt.Errorf("visits: %w", err)
@@ -146,7 +146,7 @@ func runBuildTouchpoints(ctx context.Context, env *command.Env) error {
 		slices.Sort(own)
 		own = slices.Compact(own)
 		err = eachChunk(own, inChunk, func(part []int64) error {
-			return queryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "channel_id", "campaign_id" FROM "visit" WHERE "id" IN (`+marks(len(part))+`)`,
+			return db.QueryEach(ctx, tx, `SELECT "id", "visitor_id", "started_at", "channel_id", "campaign_id" FROM "visit" WHERE "id" IN (`+db.Marks(len(part))+`)`,
 				anys(part), scanVisit)
 		})
 		if err != nil {
@@ -189,7 +189,7 @@ func runBuildTouchpoints(ctx context.Context, env *command.Env) error {
 			}
 		}
 		nTouches = len(rows)
-		if err := insertRows(ctx, tx, "touchpoint", []string{"sale_id", "seq", "visit_id", "channel_id", "campaign_id", "ts",
+		if err := db.InsertRows(ctx, tx, "touchpoint", []string{"sale_id", "seq", "visit_id", "channel_id", "campaign_id", "ts",
 			"seconds_before_sale", "is_direct"}, rows); err != nil {
 			return err
 		}
@@ -211,7 +211,7 @@ type channelInfo struct {
 func loadChannelInfo(ctx context.Context, q db.Querier) (*channelInfo, error) {
 	ci := &channelInfo{direct: map[int64]bool{}}
 	var named []analytics.NamedChannel
-	err := queryEach(ctx, q, `SELECT "id", "name", "is_direct" FROM "channel" ORDER BY "active" DESC, "id"`, nil, func(rows *sql.Rows) error {
+	err := db.QueryEach(ctx, q, `SELECT "id", "name", "is_direct" FROM "channel" ORDER BY "active" DESC, "id"`, nil, func(rows *sql.Rows) error {
 		var c analytics.NamedChannel
 		var direct bool
 		if err := rows.Scan(&c.ID, &c.Name, &direct); err != nil {
