@@ -70,7 +70,8 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App, parts serveParts) error
 	}
 	// The collector's batch writers start with their first hit; Close
 	// below commits whatever is queued before the databases close.
-	col, err := collect.New(collect.Options{Tenants: a.Tenants, Log: a.Log})
+	metrics := prometheus.NewRegistry()
+	col, err := collect.New(collect.Options{Tenants: a.Tenants, Log: a.Log, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,6 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App, parts serveParts) error
 			a.Log.Error("collector: flush on shutdown", "err", err)
 		}
 	}()
-	metrics := prometheus.NewRegistry()
 	if parts.conductor {
 		// Conductor stops after the HTTP server (defers run last-in first-out):
 		// in-flight requests finish, then running runs are handed back.

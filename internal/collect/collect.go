@@ -19,6 +19,7 @@ import (
 	"github.com/cubedhq/cubed/internal/apperr"
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/tenant"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Tenants is what the collector needs of the accounts registry;
@@ -34,6 +35,9 @@ type Tenants interface {
 type Options struct {
 	Tenants Tenants
 	Log     *slog.Logger
+	// Metrics, if set, receives the collector's Prometheus series
+	// (cubed_collect_*).
+	Metrics prometheus.Registerer
 	// Now is the clock (tests move it); nil means time.Now.
 	Now func() time.Time
 
@@ -129,6 +133,7 @@ type Collector struct {
 	log     *slog.Logger
 	limiter *limiter
 	stmts   *stmtText
+	metrics *metrics
 
 	mu      sync.Mutex
 	closed  bool
@@ -153,6 +158,7 @@ func New(opt Options) (*Collector, error) {
 		opt:     opt,
 		log:     opt.Log,
 		limiter: newLimiter(opt.HitsPerSecond, float64(opt.Burst)),
+		metrics: newMetrics(opt.Metrics),
 		stmts:   &stmtText{m: map[string]string{}},
 		writers: map[string]*writer{},
 		events:  map[string]eventCache{},

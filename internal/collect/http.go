@@ -163,6 +163,8 @@ func (c *Collector) serveCollect(w http.ResponseWriter, r *http.Request) {
 	}
 	sortRejections(rejected)
 	res.Rejected = rejected
+	c.metrics.hits.WithLabelValues("accepted").Add(float64(res.Accepted))
+	c.metrics.hits.WithLabelValues("rejected").Add(float64(len(rejected)))
 	out, _ := json.Marshal(res)
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -239,11 +241,14 @@ func (c *Collector) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var rl *RateLimitError
 	switch {
 	case errors.Is(err, ErrUnknownAccount):
+		c.metrics.refused.WithLabelValues("unknown_account").Inc()
 		api.WriteError(w, r, http.StatusNotFound, "not_found", "Unknown or inactive account.", nil)
 	case errors.As(err, &rl):
+		c.metrics.refused.WithLabelValues("rate_limited").Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, rl.RetryAfter.Seconds()+0.999))))
 		api.WriteError(w, r, http.StatusTooManyRequests, "throttled", "Too many hits for this account; retry later.", nil)
 	case errors.Is(err, ErrOverloaded), errors.Is(err, ErrClosed):
+		c.metrics.refused.WithLabelValues("unavailable").Inc()
 		w.Header().Set("Retry-After", "1")
 		api.WriteError(w, r, http.StatusServiceUnavailable, "unavailable", "The collector is busy; retry later.", nil)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:

@@ -239,9 +239,13 @@ func (w *writer) commit(ctx context.Context, d *db.DB, batch []*job, n int) (err
 			w.c.log.Error("collector: batch writer panic", "account", w.acct.Token, "panic", p)
 			err = errWriterCrashed
 		}
+		w.c.metrics.commit.Observe(time.Since(start).Seconds())
+		w.c.metrics.batchHits.Observe(float64(n))
 		if err != nil {
+			w.c.metrics.batches.WithLabelValues("failed").Inc()
 			w.c.log.Error("collector: batch failed", "account", w.acct.Token, "hits", n, "err", err)
 		} else {
+			w.c.metrics.batches.WithLabelValues("committed").Inc()
 			w.c.log.Debug("collector: batch committed", "account", w.acct.Token, "hits", n, "requests", len(batch), "duration", time.Since(start))
 		}
 	}()
