@@ -300,18 +300,11 @@ func runCampaignDaily(ctx context.Context, env *command.Env) error {
 		if err != nil {
 			return 0, fmt.Errorf("attribution: %w", err)
 		}
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int {
+		rows := sortedRows(out, func(a, b key) int {
 			return cmp.Or(cmp.Compare(a.model, b.model), cmp.Compare(a.channel, b.channel), cmp.Compare(a.campaign, b.campaign))
+		}, func(k key, m *campaignMeasures) []any {
+			return []any{d.date, k.model, k.channel, k.campaign, m.visits, m.sales, m.revenue, m.cost, m.impressions, m.clicks, m.platformConversions}
 		})
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			m := out[k]
-			rows[i] = []any{d.date, k.model, k.channel, k.campaign, m.visits, m.sales, m.revenue, m.cost, m.impressions, m.clicks, m.platformConversions}
-		}
 		cols := []string{"date", "model_id", "channel_id", "campaign_id", "visits", "sales", "revenue_minor", "cost_minor", "impressions", "clicks",
 			"platform_conversions"}
 		return len(rows), replaceDay(ctx, tx, "agg_campaign_daily", "date", d.date, cols, rows)

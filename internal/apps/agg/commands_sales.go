@@ -93,16 +93,11 @@ func runLandingPageDaily(ctx context.Context, env *command.Env) error {
 			return 0, fmt.Errorf("touchpoints: %w", err)
 		}
 		flush()
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.channel, b.channel)) })
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			m := out[k]
-			rows[i] = []any{d.date, k.path, k.channel, m.visits, m.bounces, m.sales, m.revenue, m.assisted}
-		}
+		rows := sortedRows(out, func(a, b key) int {
+			return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.channel, b.channel))
+		}, func(k key, m *meas) []any {
+			return []any{d.date, k.path, k.channel, m.visits, m.bounces, m.sales, m.revenue, m.assisted}
+		})
 		return len(rows), replaceDay(ctx, tx, "agg_landing_page_daily", "date", d.date,
 			[]string{"date", "landing_path", "channel_id", "visits", "bounces", "sales_last_click", "revenue_minor_last_click", "assisted_sales"}, rows)
 	})
@@ -136,17 +131,11 @@ func runGoalDaily(ctx context.Context, env *command.Env) error {
 		if err != nil {
 			return 0, fmt.Errorf("attribution: %w", err)
 		}
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int {
+		rows := sortedRows(out, func(a, b key) int {
 			return cmp.Or(cmp.Compare(a.goal, b.goal), cmp.Compare(a.channel, b.channel), cmp.Compare(a.model, b.model))
+		}, func(k key, m *meas) []any {
+			return []any{d.date, k.goal, k.channel, k.model, m.completions, m.revenue}
 		})
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			rows[i] = []any{d.date, k.goal, k.channel, k.model, out[k].completions, out[k].revenue}
-		}
 		return len(rows), replaceDay(ctx, tx, "agg_goal_daily", "date", d.date,
 			[]string{"date", "goal_id", "channel_id", "model_id", "completions", "revenue_minor"}, rows)
 	})
@@ -242,16 +231,11 @@ func runPathDaily(ctx context.Context, env *command.Env) error {
 			return 0, fmt.Errorf("touchpoints: %w", err)
 		}
 		flush()
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.goal, b.goal)) })
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			m := out[k]
-			rows[i] = []any{d.date, k.path, k.goal, m.sales, m.revenue, m.touches, m.days}
-		}
+		rows := sortedRows(out, func(a, b key) int {
+			return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.goal, b.goal))
+		}, func(k key, m *meas) []any {
+			return []any{d.date, k.path, k.goal, m.sales, m.revenue, m.touches, m.days}
+		})
 		return len(rows), replaceDay(ctx, tx, "agg_path_daily", "date", d.date,
 			[]string{"date", "path", "goal_id", "sales", "revenue_minor", "touches_sum", "days_to_convert_sum"}, rows)
 	})
@@ -305,16 +289,11 @@ func runProductDaily(ctx context.Context, env *command.Env) error {
 		if err != nil {
 			return 0, fmt.Errorf("items: %w", err)
 		}
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int { return cmp.Or(strings.Compare(a.sku, b.sku), cmp.Compare(a.channel, b.channel)) })
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			m := out[k]
-			rows[i] = []any{d.date, k.sku, k.channel, m.units, m.revenue, int64(len(m.orders))}
-		}
+		rows := sortedRows(out, func(a, b key) int {
+			return cmp.Or(strings.Compare(a.sku, b.sku), cmp.Compare(a.channel, b.channel))
+		}, func(k key, m *meas) []any {
+			return []any{d.date, k.sku, k.channel, m.units, m.revenue, int64(len(m.orders))}
+		})
 		return len(rows), replaceDay(ctx, tx, "agg_product_daily", "date", d.date,
 			[]string{"date", "sku", "channel_id", "units", "revenue_minor", "orders"}, rows)
 	})
@@ -362,18 +341,11 @@ func runDeviceGeoDaily(ctx context.Context, env *command.Env) error {
 		if err != nil {
 			return 0, fmt.Errorf("sales: %w", err)
 		}
-		keys := make([]key, 0, len(out))
-		for k := range out {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int {
+		rows := sortedRows(out, func(a, b key) int {
 			return cmp.Or(strings.Compare(a.device, b.device), strings.Compare(a.country, b.country))
+		}, func(k key, m *meas) []any {
+			return []any{d.date, k.device, k.country, m.visits, m.sales, m.revenue}
 		})
-		rows := make([][]any, len(keys))
-		for i, k := range keys {
-			m := out[k]
-			rows[i] = []any{d.date, k.device, k.country, m.visits, m.sales, m.revenue}
-		}
 		return len(rows), replaceDay(ctx, tx, "agg_device_geo_daily", "date", d.date,
 			[]string{"date", "device", "country", "visits", "sales", "revenue_minor"}, rows)
 	})

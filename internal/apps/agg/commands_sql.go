@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cubedhq/cubed/internal/db"
 	"github.com/cubedhq/cubed/internal/report"
@@ -48,4 +49,19 @@ func idOf(n sql.NullInt64) int64 {
 		return n.Int64
 	}
 	return 0
+}
+
+// sortedRows returns one row per entry of m, ordered by key: aggregates
+// are written sorted by their dimensions.
+func sortedRows[K comparable, V any](m map[K]V, compare func(a, b K) int, row func(K, V) []any) [][]any {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compare)
+	rows := make([][]any, len(keys))
+	for i, k := range keys {
+		rows[i] = row(k, m[k])
+	}
+	return rows
 }
