@@ -235,6 +235,9 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 		}
 	}
 	addReportPaths(paths, schemas, with, reports)
+	if _, ok := reg.Get("connection"); ok {
+		addConnectPaths(paths, with)
+	}
 	doc := obj{
 		"openapi": "3.1.0",
 		"info":    obj{"title": "Cubed API", "version": "1"},
@@ -264,4 +267,32 @@ func orderValues(r *resource.Resource) []string {
 		out = append(out, o, "-"+o)
 	}
 	return out
+}
+
+// addConnectPaths documents the OAuth2 connect flow (integrations.go):
+// the browser redirects and the two API calls that pick what a connection
+// reports on.
+func addConnectPaths(paths obj, with func(obj) obj) {
+	provider := obj{"name": "provider", "in": "path", "required": true, "schema": obj{"type": "string", "enum": []string{"google", "microsoft_ads", "meta_ads"}}}
+	id := obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "integer"}}
+	redirect := obj{"description": "Redirect", "headers": obj{"Location": obj{"schema": obj{"type": "string"}}}}
+	paths["/integrations/{provider}/connect"] = obj{"get": obj{
+		"summary":    "Start connecting a provider (browser session, editor role): redirects to the provider's consent page",
+		"parameters": []any{provider, obj{"name": "account", "in": "query", "required": true, "schema": obj{"type": "string"}}},
+		"responses":  with(obj{"302": redirect}),
+	}}
+	paths["/integrations/{provider}/callback"] = obj{"get": obj{
+		"summary":    "The provider's redirect back: validates the state, stores the connection, redirects to the dash",
+		"parameters": []any{provider, obj{"name": "state", "in": "query", "schema": obj{"type": "string"}}, obj{"name": "code", "in": "query", "schema": obj{"type": "string"}}},
+		"responses":  with(obj{"302": redirect}),
+	}}
+	choices := obj{"type": "object", "properties": obj{"accounts": obj{"type": "array", "items": obj{"type": "object"}}, "sites": obj{"type": "array", "items": obj{"type": "object"}}}}
+	paths["/api/v1/connection/{id}/choices/"] = obj{"parameters": []any{id}, "get": obj{
+		"summary": "External ad accounts and Search Console sites the connection can report on", "responses": with(obj{"200": okJSON("Choices", choices)}),
+	}}
+	paths["/api/v1/connection/{id}/select/"] = obj{"parameters": []any{id}, "post": obj{
+		"summary":     "Choose what the connection reports on",
+		"requestBody": jsonBody(obj{"type": "object", "properties": obj{"external_account_id": obj{"type": "string"}, "site_url": obj{"type": "string"}}}),
+		"responses":   with(obj{"200": okJSON("The connection", ref("connection"))}),
+	}}
 }
