@@ -50,6 +50,12 @@ type Deps struct {
 	Integrations Integrations
 	// Uploads, when set, serves POST /api/v1/file-upload/ (uploads.go).
 	Uploads Uploads
+	// Conductor, when set, serves the command-definition, command-slot and
+	// command-run resources and their actions (conductor.go).
+	Conductor ConductorControl
+	// RiverUI, when set, is River's UI (conductor.RiverUI), served at
+	// /admin/river/ to staff only (conductor_riverui.go).
+	RiverUI http.Handler
 }
 
 // Server is the HTTP handler.
@@ -112,6 +118,14 @@ func New(deps Deps) (*Server, error) {
 	}
 	if deps.Uploads != nil {
 		s.mountUploads()
+	}
+	if deps.Conductor != nil {
+		if err := s.mountConductor(); err != nil {
+			return nil, fmt.Errorf("conductor routes: %w", err)
+		}
+	}
+	if deps.RiverUI != nil {
+		s.mountRiverUI()
 	}
 	if deps.Collect != nil {
 		s.mux.Handle("/collect", deps.Collect)
@@ -241,6 +255,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 		}
 		out[name] = entry
 	}
+	s.conductorRoot(out, full)
 	WriteJSON(w, http.StatusOK, out)
 }
 

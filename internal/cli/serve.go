@@ -82,18 +82,34 @@ func (c *cli) serveHTTP(ctx context.Context, a *app.App, parts serveParts) error
 			a.Log.Error("collector: flush on shutdown", "err", err)
 		}
 	}()
+	// The API's Conductor resources and actions need a Conductor even on a
+	// web node (--no-conductor), where it is never started.
+	opt := c.conductorOptions(a, conductorFlags{concurrency: conductor.DefaultConcurrency})
+	opt.Metrics = metrics
+	if !parts.conductor {
+		opt.Concurrency = -1
+	}
+	cond, err := conductor.New(opt)
+	if err != nil {
+		return fmt.Errorf("conductor: %w", err)
+	}
 	if parts.conductor {
 		// Conductor stops after the HTTP server (defers run last-in first-out):
 		// in-flight requests finish, then running runs are handed back.
-		stop, err := conductor.Start(ctx, c.conductorOptions(a, conductorFlags{concurrency: conductor.DefaultConcurrency}))
+		stop, err := cond.Launch(ctx)
 		if err != nil {
 			return fmt.Errorf("conductor: %w", err)
 		}
 		defer stop()
 		a.Log.Info("conductor started in-process", "concurrency", conductor.DefaultConcurrency)
 	}
+	riverUI, err := conductor.RiverUI(ctx, a.Control, a.Log, conductor.RiverUIPrefix)
+	if err != nil {
+		return err
+	}
 	handler, err := api.New(api.Deps{Log: a.Log, Control: a.Control, Tenants: a.Tenants, Auth: a.Auth, Resources: a.Resources, Reports: a.Reports, Limits: limits,
-		Ready: a.RequireMigrated, Collect: col, Web: web.Handler(), Metrics: metrics, Integrations: apiIntegrations(parts.integrations), Uploads: attrib.Uploads{}})
+		Ready: a.RequireMigrated, Collect: col, Web: web.Handler(), Metrics: metrics, Integrations: apiIntegrations(parts.integrations), Uploads: attrib.Uploads{},
+		Conductor: cond, RiverUI: riverUI})
 	if err != nil {
 		return err
 	}

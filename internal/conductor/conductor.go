@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/cubedhq/cubed/internal/command"
@@ -93,6 +94,9 @@ type Options struct {
 	ID string
 	// OnRunDone, if set, is called after a run of this process finished.
 	OnRunDone func(RunDone)
+	// Metrics, if set, gets Conductor's Prometheus series (metrics.go);
+	// `cubed serve` passes the registry served at /metrics.
+	Metrics prometheus.Registerer
 }
 
 // RunDone describes a finished run (for observers: progress bars, tests).
@@ -102,6 +106,9 @@ type RunDone struct {
 	AccountID     int64
 	Status        int
 	Error         string
+	// Snoozed > 0: the run asked to be retried later (Retry-After) and is
+	// Waiting again; OnRunDone is not called for it.
+	Snoozed time.Duration
 }
 
 // Conductor is the command system of one process.
@@ -131,6 +138,7 @@ type Conductor struct {
 	mu      sync.Mutex
 	running map[int64]context.CancelCauseFunc // runs executing in this process
 
+	metrics  *metrics
 	loopDone chan struct{}
 	stopLoop context.CancelFunc
 	stmts    stmtCache
@@ -197,8 +205,13 @@ func New(opt Options) (*Conductor, error) {
 		host, _ := os.Hostname()
 		opt.ID = fmt.Sprintf("cubed-%s-%d-%s", sanitizeTag(host), os.Getpid(), strconv.FormatInt(time.Now().UnixNano()%1e6, 36))
 	}
+	m, err := newMetrics(opt.Metrics, opt.Control)
+	if err != nil {
+		return nil, fmt.Errorf("conductor metrics: %w", err)
+	}
 	c := &Conductor{
-		opt: opt, control: opt.Control, cmds: opt.Commands, graph: g, log: opt.Logger, clock: opt.Clock, id: opt.ID,
+		metrics: m,
+		opt:     opt, control: opt.Control, cmds: opt.Commands, graph: g, log: opt.Logger, clock: opt.Clock, id: opt.ID,
 		wakeCh: make(chan struct{}, 1), running: map[int64]context.CancelCauseFunc{},
 		accounts: map[int64]managedAccount{}, horizon: map[pairKey]time.Time{},
 	}

@@ -30,6 +30,9 @@ type TriggerParams struct {
 	// WithDownstream adds every command depending on Command, directly
 	// or transitively, for the same periods.
 	WithDownstream bool
+	// OnlyPerAccount leaves out matrix-none commands (housekeeping) that
+	// "pipeline" or WithDownstream would add: the API's non-staff triggers.
+	OnlyPerAccount bool
 }
 
 // TriggerResult counts the slots of a trigger.
@@ -75,9 +78,18 @@ func (c *Conductor) Trigger(ctx context.Context, p TriggerParams) (TriggerResult
 	if err := c.Prepare(ctx); err != nil {
 		return res, err
 	}
-	accts, err := c.resolveAccounts(ctx, p.Accounts, p.All)
-	if err != nil {
-		return res, err
+	perAccount := false
+	for _, name := range names {
+		if cmd, ok := c.cmds.Get(name); ok && cmd.Matrix != command.None {
+			perAccount = true
+		}
+	}
+	var accts []tenant.Account
+	if perAccount || p.All || len(p.Accounts) > 0 {
+		// Commands without an account need none.
+		if accts, err = c.resolveAccounts(ctx, p.Accounts, p.All); err != nil {
+			return res, err
+		}
 	}
 	c.emu.Lock()
 	defer c.emu.Unlock()
@@ -109,7 +121,9 @@ func (c *Conductor) Trigger(ctx context.Context, p TriggerParams) (TriggerResult
 			}
 		}
 		if d.cmd.Matrix == command.None {
-			add(0, time.UTC)
+			if !p.OnlyPerAccount {
+				add(0, time.UTC)
+			}
 			continue
 		}
 		for _, a := range accts {
@@ -477,3 +491,6 @@ func (c *Conductor) RunInline(ctx context.Context, p InlineParams) error {
 	}
 	return nil
 }
+
+// Command returns a declared command by name.
+func (c *Conductor) Command(name string) (*command.Command, bool) { return c.cmds.Get(name) }

@@ -22,6 +22,8 @@ const (
 	ReasonAccountLimit = "account_limit"
 	ReasonGroupLimit   = "group_limit:" // + group
 	ReasonCapacity     = "capacity"
+	ReasonRetryAfter   = "retry_after:" // + pause, time and error: a 429 snoozed the run
+	ReasonHandedBack   = "handed_back:" // + why: a stopping worker gave the run back
 )
 
 type waitingRun struct {
@@ -132,12 +134,15 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 			return err
 		}
 		// What is active: Running, or handed to River and not yet started.
-		rows, err := q.Query(ctx, `SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status"
+		// A run snoozed by a Retry-After (a rate-limited provider) counts
+		// for its group only: it may sleep for minutes, and must not hold
+		// its account's places or the queue meanwhile.
+		rows, err := q.Query(ctx, `SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status", 0
 			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
 			WHERE r."status" = ?
-			UNION ALL SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status"
+			UNION ALL SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status", CASE WHEN r."waiting_reason" LIKE ? THEN 1 ELSE 0 END
 			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
-			WHERE r."status" = ? AND r."river_job_id" IS NOT NULL`, Running, Waiting)
+			WHERE r."status" = ? AND r."river_job_id" IS NOT NULL`, Running, ReasonRetryAfter+"%", Waiting)
 		if err != nil {
 			return err
 		}
@@ -147,15 +152,18 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		for rows.Next() {
 			var acct int64
 			var group string
-			var status int
-			if err := rows.Scan(&acct, &group, &status); err != nil {
+			var status, snoozed int
+			if err := rows.Scan(&acct, &group, &status, &snoozed); err != nil {
 				rows.Close()
 				return err
 			}
-			activeAcct[acct]++
 			if group != "" {
 				activeGroup[group]++
 			}
+			if snoozed == 1 {
+				continue
+			}
+			activeAcct[acct]++
 			if status == Waiting {
 				queued++
 			}

@@ -699,6 +699,7 @@ func (c *Conductor) ensureTimeouts(ctx context.Context) (int, error) {
 			ok, err := c.finishRun(ctx, tx, l.r, Timeout, l.msg, "", now)
 			if ok {
 				n++
+				c.metrics.runDone(l.r.command, Timeout, 0)
 			}
 			return err
 		})

@@ -73,6 +73,14 @@ func Start(ctx context.Context, opt Options) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.Launch(ctx)
+}
+
+// Launch starts c (see Conductor.Start) and returns its stop: running
+// commands get River's soft stop, then their contexts are cancelled and
+// their runs handed back (Waiting again, attempt kept), waiting up to
+// 30 s in all. `cubed serve` keeps c to give it to the API.
+func (c *Conductor) Launch(ctx context.Context) (stop func(), err error) {
 	if err := c.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -105,6 +113,7 @@ func (c *Conductor) loop(ctx context.Context) {
 			c.log.Info("conductor leadership", "leader", leader, "worker", c.id)
 			wasLeader = leader
 			full = true
+			c.metrics.setLeader(leader)
 		}
 		var err error
 		switch {

@@ -181,5 +181,8 @@ func Models() []*s.Model {
 	return []*s.Model{definition, dependency, account, slot, slotDep, run, runLog, limit}
 }
 
-// Register declares Conductor's models.
-func Register(r *registry.Registry) { r.Models.Add(Models()...) }
+// Register declares Conductor's models and its housekeeping command.
+func Register(r *registry.Registry) {
+	r.Models.Add(Models()...)
+	r.Commands.Add(CleanupCommand())
+}

@@ -106,8 +106,74 @@ func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
 	case err != nil:
 		return err
 	}
-	c.execute(ctx, cl, func(ctx context.Context, tx *db.Tx) error { return c.completeTx(ctx, tx.SQL(), job) })
+	done := c.execute(ctx, cl, func(ctx context.Context, tx *db.Tx) error { return c.completeTx(ctx, tx.SQL(), job) })
+	if done.Snoozed > 0 {
+		// The command was told to come back later (HTTP 429 Retry-After):
+		// the run is Waiting again and River runs the job after the pause,
+		// without using up an attempt of the run.
+		return river.JobSnooze(done.Snoozed)
+	}
 	return nil
+}
+
+// retryAfter is implemented by errors that say when to try again
+// (integrations.RetryAfterError: an HTTP 429 or 503 with Retry-After).
+type retryAfter interface{ RetryAfter() time.Duration }
+
+// MaxRetryAfter caps a Retry-After pause.
+const MaxRetryAfter = 6 * time.Hour
+
+// snoozeFor returns the pause a run's error asks for, 0 if none.
+func snoozeFor(err error) time.Duration {
+	var ra retryAfter
+	if err == nil || !errors.As(err, &ra) {
+		return 0
+	}
+	return min(max(ra.RetryAfter(), 10*time.Millisecond), MaxRetryAfter)
+}
+
+// handBackPause is how long a handed-back run's River job is snoozed: any
+// process's workers (this one's after a restart) run it after the pause.
+const handBackPause = time.Second
+
+// handBackRun returns a Running run interrupted by this worker's shutdown
+// to Waiting (same run, same attempt); its River job is snoozed, not
+// completed, so River runs it again (River jobs are unique per run: a new
+// job for the same run could not be inserted while the old one is kept).
+func (c *Conductor) handBackRun(ctx context.Context, tx *db.Tx, cl claim, msg string, now time.Time) error {
+	reason := ReasonHandedBack + msg
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	res, err := tx.Exec(ctx, `UPDATE "command_run" SET "status" = ?, "running_at" = NULL, "heartbeat_at" = NULL, "worker" = '',
+		"waiting_reason" = ? WHERE "id" = ? AND "status" = ?`, Waiting, reason, cl.id, Running)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `UPDATE "command_slot" SET "status" = 'waiting', "updated" = ? WHERE "id" = ? AND "status" = 'running'`, now, cl.slot)
+	return err
+}
+
+// snoozeRun puts a Running run back to Waiting (same run, same attempt)
+// with the reason visible until River runs its job again.
+func (c *Conductor) snoozeRun(ctx context.Context, tx *db.Tx, cl claim, d time.Duration, msg string, now time.Time) error {
+	reason := fmt.Sprintf("%s%s until %s: %s", ReasonRetryAfter, d.Round(time.Millisecond), now.Add(d).Format(time.RFC3339), msg)
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	res, err := tx.Exec(ctx, `UPDATE "command_run" SET "status" = ?, "running_at" = NULL, "heartbeat_at" = NULL, "worker" = '', "waiting_reason" = ?
+		WHERE "id" = ? AND "status" = ?`, Waiting, reason, cl.id, Running)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // cancelled or timed out meanwhile
+	}
+	_, err = tx.Exec(ctx, `UPDATE "command_slot" SET "status" = 'waiting', "updated" = ? WHERE "id" = ? AND "status" = 'running'`, now, cl.slot)
+	return err
 }
 
 // runState collects a run's progress and log lines between flushes.
@@ -293,6 +359,7 @@ func (c *Conductor) cancelLocal(runID int64, cause error) {
 // job completion, or nothing for inline runs).
 func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context.Context, *db.Tx) error) RunDone {
 	st := &runState{beat: make(chan struct{}, 1)}
+	began := time.Now()
 	attrs := []slog.Attr{slog.String("command", cl.command), slog.Int64("slot", cl.slot), slog.Int64("run", cl.id)}
 	cmd, known := c.cmds.Get(cl.command)
 	timeout := command.DefaultTimeout
@@ -339,7 +406,21 @@ func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context
 
 	status, msg, detail := Success, "", ""
 	cause := context.Cause(runCtx)
+	var snooze time.Duration
+	if !cl.inline && !panicked && cause == nil && ctx.Err() == nil {
+		snooze = snoozeFor(runErr)
+	}
+	// River stopping this worker (shutdown: soft stop over, contexts
+	// cancelled) hands the run back instead of failing it.
+	handBack := !cl.inline && runErr != nil && !panicked && errors.Is(ctx.Err(), context.Canceled) &&
+		!errors.Is(cause, errCancelled) && !errors.Is(cause, errTimedOutElsewhere)
 	switch {
+	case snooze > 0:
+		status, msg = -1, runErr.Error()
+		env.Log.Warn("run snoozed: retry later", "after", snooze, "err", msg)
+	case handBack:
+		status, msg = -1, errInterrupted.Error()+": "+runErr.Error()
+		env.Log.Warn("run handed back: the worker is stopping", "err", runErr)
 	case errors.Is(cause, errCancelled), errors.Is(cause, errTimedOutElsewhere):
 		status = -1 // already Cancelled or Timeout: nothing to record
 	case panicked:
@@ -362,6 +443,12 @@ func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context
 		if _, err := c.flush(fctx, c.cached(tx), cl.id, st, false); err != nil {
 			return err
 		}
+		if snooze > 0 {
+			return c.snoozeRun(fctx, tx, cl, snooze, msg, now) // the River job stays, snoozed
+		}
+		if handBack {
+			return c.handBackRun(fctx, tx, cl, msg, now) // the River job stays, snoozed
+		}
 		if status >= 0 {
 			if _, err := c.finishRun(fctx, tx, cl.runRef, status, msg, detail, now); err != nil {
 				return err
@@ -375,12 +462,22 @@ func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context
 	if err != nil {
 		c.log.Error("record run result", "run", cl.id, "err", err)
 	}
+	if handBack {
+		snooze = handBackPause
+	}
+	if snooze > 0 {
+		c.wake() // its place is free: dispatch may start another run
+		return RunDone{RunID: cl.id, SlotID: cl.slot, Command: cl.command, AccountID: cl.accountID, Status: Waiting, Error: msg, Snoozed: snooze}
+	}
 	if status < 0 {
 		var cur int
 		_ = c.control.QueryRow(fctx, `SELECT "status" FROM "command_run" WHERE "id" = ?`, cl.id).Scan(&cur)
 		status, msg = cur, cause.Error()
 	}
 	c.wake()
+	if !errors.Is(cause, errTimedOutElsewhere) { // the engine counted that one
+		c.metrics.runDone(cl.command, status, time.Since(began))
+	}
 	done := RunDone{RunID: cl.id, SlotID: cl.slot, Command: cl.command, AccountID: cl.accountID, Status: status, Error: msg}
 	if c.opt.OnRunDone != nil {
 		c.opt.OnRunDone(done)
