@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cubedhq/cubed/internal/analytics"
+	"github.com/cubedhq/cubed/internal/money"
 	"github.com/cubedhq/cubed/internal/tenant"
 )
 
@@ -497,7 +498,7 @@ func minorUnits(s, currency string) (int64, string) {
 	if f < 0 {
 		return 0, "must be 0 or more"
 	}
-	m := math.Round(f * math.Pow10(tenant.CurrencyExponent(currency)))
+	m := math.Round(f * math.Pow10(money.Exponent(currency)))
 	if m >= maxMinor {
 		return 0, "is too large"
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/apps/attrib"
 	"github.com/cubedhq/cubed/internal/collect"
+	"github.com/cubedhq/cubed/internal/money"
 	"github.com/cubedhq/cubed/internal/tenant"
 )
 
@@ -128,7 +129,7 @@ func newSim(acct tenant.Account, seed uint64, from, to time.Time, cat *catalogue
 		domain = "shop.example.com"
 	}
 	g := &sim{acct: acct, seed: seed, seedTag: strconv.FormatUint(seed, 36), from: from, to: to, base: "https://" + domain, cat: cat,
-		country: strings.ToUpper(acct.Country), exp: tenant.CurrencyExponent(acct.Currency)}
+		country: strings.ToUpper(acct.Country), exp: money.Exponent(acct.Currency)}
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
 		g.days++
 	}

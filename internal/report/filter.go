@@ -1,13 +1,10 @@
 package report
 
 import (
-	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cubedhq/cubed/internal/api/resource"
 	"github.com/cubedhq/cubed/internal/db"
@@ -75,77 +72,24 @@ func schemaFType(t schema.Type) ftype {
 	return fText
 }
 
-func isNullWord(s string) bool { return s == "none" || s == "None" || s == "nil" }
-
-// parseFilterValue converts one query-string value.
+// parseFilterValue converts one query-string value with the resources'
+// parser (resource.ParseValue), so reports and resources read filter
+// values alike.
 func parseFilterValue(t ftype, s string, loc *time.Location) (any, error) {
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		return nil, fmt.Errorf("the value is not valid UTF-8 text")
-	}
-	if isNullWord(s) {
-		return nil, nil
-	}
+	st := schema.Text
 	switch t {
 	case fInt:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not an integer", s)
-		}
-		return n, nil
+		st = schema.BigInt
 	case fFloat:
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("%q is not a number", s)
-		}
-		return x, nil
+		st = schema.Float
 	case fBool:
-		switch s {
-		case "true", "True", "1":
-			return true, nil
-		case "false", "False", "0":
-			return false, nil
-		}
-		return nil, fmt.Errorf("%q is not true or false", s)
+		st = schema.Bool
 	case fDate:
-		d, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
-		}
-		return d.Format("2006-01-02"), nil
+		st = schema.Date
 	case fDateTime:
-		return parseDateTime(s, loc)
+		st = schema.DateTime
 	}
-	return s, nil
-}
-
-var dateTimeLayouts = []string{
-	"2006-01-02T15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05Z07:00",
-	"2006-01-02 15:04:05.999999999Z07:00",
-}
-
-var localLayouts = []string{
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02",
-}
-
-// parseDateTime reads ISO 8601; without an offset the time is local to loc.
-func parseDateTime(s string, loc *time.Location) (time.Time, error) {
-	for _, l := range dateTimeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	for _, l := range localLayouts {
-		if t, err := time.ParseInLocation(l, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 datetime", s)
+	return resource.ParseValue(schema.Field{Type: st}, s, loc)
 }
 
 // parseFilter parses one filter parameter on report r.

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/cubedhq/cubed/internal/money"
 )
 
 // Values are formatted per spec/api.md §10.6: integer -> integer; money
@@ -12,21 +14,9 @@ import (
 // 2 decimals; rounding half away from zero on the shortest decimal form of
 // the value (so 1.005 -> 1.01); null stays null.
 
-// minorDigits are the ISO 4217 currencies whose minor unit is not 1/100.
-var minorDigits = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
-	"RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-	"CLF": 4, "UYW": 4,
-}
-
 // minorFactor is how many minor units make one major unit.
 func minorFactor(currency string) float64 {
-	d, ok := minorDigits[strings.ToUpper(currency)]
-	if !ok {
-		d = 2
-	}
-	return math.Pow10(d)
+	return math.Pow10(money.Exponent(currency))
 }
 
 // roundHalfAway rounds x to d decimals, half away from zero, on its

@@ -377,7 +377,7 @@ func (qr *query) parseHaving(p resource.Params, nFilters int) *resource.Error {
 			open, openRaw = &h, []string{value}
 			continue
 		case "gt", "gte", "lt", "lte", "exact":
-			if op == "exact" && isNullWord(value) {
+			if op == "exact" && resource.IsNullWord(value) {
 				h.null = true
 			} else {
 				x, err := strconv.ParseFloat(strings.TrimSpace(value), 64)

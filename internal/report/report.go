@@ -139,6 +139,13 @@ type Table struct {
 	// with the smallest Size. Zero means "by position": later tables are
 	// assumed smaller.
 	Size int
+	// From, when set, is a declared SELECT (no request values, the same
+	// text on both dialects) the engine reads as a derived table instead
+	// of the table Name; Name then only labels it (meta.served_from).
+	// Sources lists the tables it reads, whose data versions make the
+	// report's.
+	From    string
+	Sources []string
 }
 
 // Field is an extra related column a dict dimension outputs.
@@ -304,6 +311,8 @@ type tableInfo struct {
 	measures map[string]string // measure name -> column
 	size     int
 	idx      int
+	from     string   // a derived table's SELECT
+	sources  []string // the tables a derived table reads
 }
 
 // atom is one aggregate the SQL computes: fn over a logical column ("" for
@@ -549,7 +558,16 @@ func compileTables(r *Report, c *compiled) error {
 			return fmt.Errorf("table %s listed twice", t.Name)
 		}
 		seen[t.Name] = true
-		ti := &tableInfo{name: t.Name, grain: t.DateGrain, dims: map[string]string{}, measures: map[string]string{}, size: t.Size, idx: i}
+		ti := &tableInfo{name: t.Name, grain: t.DateGrain, dims: map[string]string{}, measures: map[string]string{}, size: t.Size, idx: i,
+			from: t.From, sources: t.Sources}
+		if t.From != "" && len(t.Sources) == 0 {
+			return fmt.Errorf("table %s: a derived table (From) must list its Sources", t.Name)
+		}
+		for _, src := range t.Sources {
+			if !schema.ValidIdent(src) {
+				return fmt.Errorf("table %s: invalid source %q", t.Name, src)
+			}
+		}
 		if ti.grain == "" {
 			ti.grain = Day
 		}

@@ -51,6 +51,10 @@ func TestDeclarationErrors(t *testing.T) {
 		{"unknown function", func(r *Report) { r.Metrics[3].Formula = "median(sales)" }, `unknown function "median"`},
 		{"bad name", func(r *Report) { r.Name = "my-data" }, "report-"},
 		{"no table", func(r *Report) { r.Tables = nil }, "no table"},
+		{"derived table without sources", func(r *Report) { r.Tables[0].From = `SELECT * FROM "report_my_data"` }, "must list its Sources"},
+		{"derived table with a bad source", func(r *Report) {
+			r.Tables[0].From, r.Tables[0].Sources = `SELECT * FROM "report_my_data"`, []string{"x; y"}
+		}, "invalid source"},
 		{"finest table lacks a dimension", func(r *Report) { r.Tables[0].Dims = []string{"date"} }, "channel is missing"},
 		{"dict without related", func(r *Report) { r.Dimensions[1].Related = "" }, "Related"},
 		{"relations on a plain dimension", func(r *Report) { r.Dimensions[0].Filter.Level = resource.AllWithRelations }, "ALL_WITH_RELATIONS"},

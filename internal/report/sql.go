@@ -50,6 +50,7 @@ type exec struct {
 	maxGroups int
 	graphMax  int
 	factor    float64 // minor units per major unit of the account's currency
+	onQuery   func(query string, args []any, took time.Duration)
 }
 
 // groupExpr is the SQL of a group column (with its bound values).
@@ -138,7 +139,11 @@ func (x *exec) build(s aggSpec) (string, []any) {
 		whereArgs = append(whereArgs, c.args...)
 	}
 	var b strings.Builder
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + q(s.t.name) + " AS " + q("t"))
+	from := q(s.t.name)
+	if s.t.from != "" {
+		from = "(" + s.t.from + ")"
+	}
+	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + from + " AS " + q("t"))
 	for _, j := range joins {
 		b.WriteString(" " + j)
 	}
@@ -197,6 +202,10 @@ func (x *exec) keySQL(t *tableInfo, kp *keyPred) sqlCond {
 // run executes an aggregation query and scans its rows.
 func (x *exec) run(ctx context.Context, s aggSpec) ([]*row, error) {
 	query, args := x.build(s)
+	if x.onQuery != nil {
+		start := time.Now()
+		defer func() { x.onQuery(query, args, time.Since(start)) }()
+	}
 	rows, err := x.d.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("report query on %s: %w", s.t.name, err)

@@ -18,6 +18,16 @@ func sortStrings(s []string) { sort.Strings(s) }
 // nullWords mean NULL in a filter value, for any field.
 func isNullWord(s string) bool { return s == "none" || s == "None" || s == "nil" }
 
+// ParseValue converts a query-string filter value for a field as the
+// resources do ("none", "None" and "nil" are NULL); the report engine
+// parses its filters with it too.
+func ParseValue(f schema.Field, s string, loc *time.Location) (any, error) {
+	return parseValue(f, s, loc)
+}
+
+// IsNullWord reports whether a filter value means NULL.
+func IsNullWord(s string) bool { return isNullWord(s) }
+
 // parseValue converts a query-string value for a field. loc resolves
 // datetimes without an offset.
 func parseValue(f schema.Field, s string, loc *time.Location) (any, error) {

@@ -39,6 +39,26 @@ var (
 var channelMeasures = []string{"visits", "new_visits", "page_views", "bounces", "duration_s", "sales", "revenue=revenue_minor",
 	"cost=cost_minor", "impressions", "clicks"}
 
+// modelComparisonSQL reads agg_channel_daily with the last-click model's
+// sales repeated on every active model's rows (as last_click_sales), so a
+// group's change_vs_last_click compares like with like. A UNION rather than
+// a join: a group may have last-click sales and no row for the model.
+const modelComparisonSQL = `SELECT a."date", a."model_id", a."channel_id", a."sales", a."revenue_minor", 0 AS "last_click_sales"
+FROM "agg_channel_daily" a
+UNION ALL
+SELECT l."date", m."id", l."channel_id", 0, 0, l."sales"
+FROM "agg_channel_daily" l CROSS JOIN "attribution_model" m
+WHERE m."active" = TRUE AND l."model_id" = (SELECT MIN(lc."id") FROM "attribution_model" lc WHERE lc."code" = 'last_click' AND lc."active" = TRUE)`
+
+// salesSQL is one row per sale with its first and last touch's channel,
+// its number of touches and the days from its first touch.
+const salesSQL = `SELECT s."id" AS "sale_id", s."transaction_id", s."date", s."goal_id", s."revenue_minor", s."items",
+(SELECT t."channel_id" FROM "touchpoint" t WHERE t."sale_id" = s."id" ORDER BY t."seq" LIMIT 1) AS "first_channel_id",
+(SELECT t."channel_id" FROM "touchpoint" t WHERE t."sale_id" = s."id" ORDER BY t."seq" DESC LIMIT 1) AS "last_channel_id",
+(SELECT COUNT(*) FROM "touchpoint" t WHERE t."sale_id" = s."id") AS "touches",
+COALESCE((SELECT MAX(t."seconds_before_sale") FROM "touchpoint" t WHERE t."sale_id" = s."id"), 0) / 86400.0 AS "days_to_convert"
+FROM "sale" s`
+
 // Reports is the report catalogue of spec/domain.md §12 over the aggregate
 // tables.
 func Reports() []*report.Report {
@@ -72,9 +92,50 @@ func Reports() []*report.Report {
 		},
 		{
 			Name: "report-model-comparison", DateDimension: "date",
-			Tables:     []report.Table{{Name: "agg_channel_daily", Measures: channelMeasures}},
+			Tables: []report.Table{{Name: "agg_channel_daily", From: modelComparisonSQL, Sources: []string{"agg_channel_daily", "attribution_model"},
+				Dims: []string{"date", "model", "channel"}, Measures: []string{"sales", "revenue=revenue_minor", "last_click_sales"}}},
 			Dimensions: []report.Dimension{channelDim(), modelDim(), dateDim()},
-			Metrics:    []report.Metric{mSales, mRevenue},
+			Metrics: []report.Metric{mSales, mRevenue,
+				{Name: "change_vs_last_click", Type: report.Percentage, Verbose: "Change vs last click",
+					Formula: "(sales - sum(last_click_sales)) / sum(last_click_sales)",
+					Help:    "Sales credited by the model relative to the last-click model's sales in the same group."}},
+		},
+		{
+			Name: "report-assisted", DateDimension: "date",
+			Tables: []report.Table{{Name: "agg_landing_page_daily", Dims: []string{"date", "channel"},
+				Measures: []string{"last_click_sales=sales_last_click", "assisted_sales"}}},
+			Dimensions: []report.Dimension{channelDim(), dateDim()},
+			Metrics: []report.Metric{
+				{Name: "last_click_sales", Type: report.Integer, Verbose: "Last-click sales"},
+				{Name: "assisted_sales", Type: report.Integer, Verbose: "Assisted sales",
+					Help: "Sales with an earlier touch on the channel (counted once per sale and landing page)."},
+				{Name: "assist_ratio", Type: report.Float, Verbose: "Assist ratio", Formula: "sum(assisted_sales) / sum(last_click_sales)",
+					Help: "Assisted sales per last-click sale: above 1 the channel mostly introduces."},
+			},
+		},
+		{
+			Name: "report-sales", DateDimension: "date", DefaultLimit: 50,
+			Tables: []report.Table{{Name: "sale", From: salesSQL, Sources: []string{"sale", "touchpoint", "goal", "channel"},
+				Dims:     []string{"sale=sale_id", "transaction_id", "date", "goal", "first_channel", "last_channel"},
+				Measures: []string{"revenue=revenue_minor", "items", "touches", "days=days_to_convert"}}},
+			Dimensions: []report.Dimension{
+				{Name: "sale", Type: report.Integer, Column: "sale_id", Verbose: "Sale", Help: "Group by sale for one row per sale."},
+				{Name: "transaction_id", Type: report.String, Verbose: "Transaction id"},
+				dateDim(),
+				{Name: "goal", Type: report.Dict, Related: "goal", Verbose: "Goal"},
+				{Name: "first_channel", Type: report.Dict, Related: "channel", Column: "first_channel_id", Verbose: "First channel",
+					Filter: resource.Filter{Level: resource.AllWithRelations}},
+				{Name: "last_channel", Type: report.Dict, Related: "channel", Column: "last_channel_id", Verbose: "Last channel",
+					Filter: resource.Filter{Level: resource.AllWithRelations}},
+			},
+			Metrics: []report.Metric{
+				{Name: "sales", Type: report.Integer, Verbose: "Sales", Formula: "count(*)"},
+				mRevenue,
+				{Name: "items", Type: report.Integer, Verbose: "Items"},
+				{Name: "touches", Type: report.Integer, Verbose: "Touches"},
+				{Name: "days_to_convert", Type: report.Float, Verbose: "Days to convert", Formula: "sum(days) / count(*)", LowerIsBetter: true,
+					Help: "First touch to sale, in days (the average over grouped sales)."},
+			},
 		},
 		{
 			Name: "report-campaigns", DateDimension: "date",

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/apperr"
 	"github.com/cubedhq/cubed/internal/db"
+	"github.com/cubedhq/cubed/internal/money"
 	"github.com/cubedhq/cubed/internal/tenant"
 )
 
@@ -398,7 +399,7 @@ func parseLocalTime(v string, loc *time.Location) (time.Time, bool) {
 // ParseMoney reads a decimal amount in major units ("59.99") exactly into
 // minor units of currency; reason is empty when it is valid.
 func ParseMoney(v, currency string) (int64, string) {
-	exp := tenant.CurrencyExponent(currency)
+	exp := money.Exponent(currency)
 	if strings.HasPrefix(v, "-") {
 		return 0, "must be 0 or more"
 	}

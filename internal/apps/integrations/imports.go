@@ -12,6 +12,7 @@ import (
 
 	"github.com/cubedhq/cubed/internal/command"
 	"github.com/cubedhq/cubed/internal/db"
+	"github.com/cubedhq/cubed/internal/report"
 )
 
 // ImportStats says what an import did.
@@ -270,24 +271,17 @@ func (s *Service) importSearchConsole(ctx context.Context, acct command.Account,
 		if _, err := tx.Exec(ctx, `DELETE FROM "search_console_daily" WHERE "date" >= ? AND "date" <= ?`, from, to); err != nil {
 			return err
 		}
-		const cols = 8
-		const batch = 500
-		for i := 0; i < len(order); i += batch {
-			part := order[i:min(i+batch, len(order))]
-			var b strings.Builder
-			b.WriteString(`INSERT INTO "search_console_daily" ("date", "query", "page", "country", "device", "clicks", "impressions", "position_sum") VALUES `)
-			args := make([]any, 0, cols*len(part))
-			for j, k := range part {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-				sum := sums[k]
-				args = append(args, k.date, k.query, k.page, k.country, k.device, sum.clicks, sum.impressions, sum.positionSum)
-			}
-			if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
-				return err
-			}
+		rows := make([][]any, len(order))
+		for i, k := range order {
+			sum := sums[k]
+			rows[i] = []any{k.date, k.query, k.page, k.country, k.device, sum.clicks, sum.impressions, sum.positionSum}
+		}
+		if err := db.InsertRows(ctx, tx, "search_console_daily", []string{"date", "query", "page", "country", "device", "clicks", "impressions", "position_sum"}, rows); err != nil {
+			return err
+		}
+		// report-search-console reads this table directly: new data version.
+		if err := report.Bump(ctx, tx, "search_console_daily"); err != nil {
+			return err
 		}
 		return nil
 	})

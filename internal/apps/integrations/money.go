@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/cubedhq/cubed/internal/tenant"
+	"github.com/cubedhq/cubed/internal/money"
 )
 
 func pow10(n int) int64 {
@@ -20,7 +20,7 @@ func pow10(n int) int64 {
 // cost_micros) to minor units, rounding half away from zero: 1,234,567
 // GBP micros are 123 pence (micros / 10,000).
 func MicrosToMinor(micros int64, currency string) int64 {
-	d := pow10(6 - tenant.CurrencyExponent(currency))
+	d := pow10(6 - money.Exponent(currency))
 	q, r := micros/d, micros%d
 	if r < 0 {
 		r = -r
@@ -65,7 +65,7 @@ func DecimalToMinor(s, currency string) (int64, error) {
 	if len(ip) > 15 {
 		return 0, fmt.Errorf("money %q is out of range", orig)
 	}
-	exp := tenant.CurrencyExponent(currency)
+	exp := money.Exponent(currency)
 	var v int64
 	for _, c := range ip {
 		v = v*10 + int64(c-'0')
@@ -91,5 +91,5 @@ func FloatToMinor(v float64, currency string) int64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
-	return int64(math.Round(v * float64(pow10(tenant.CurrencyExponent(currency)))))
+	return int64(math.Round(v * float64(pow10(money.Exponent(currency)))))
 }

@@ -84,6 +84,7 @@ func Register(r *registry.Registry) {
 	models := Models()
 	r.Models.Add(models...)
 	r.AddResources(resources(models)...)
+	r.AddReports(Reports()...)
 	r.Commands.Add(
 		command.Command{
 			Name: "update_seo_keywords", App: "seopt",

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cubedhq/cubed/internal/tenant"
+	"github.com/cubedhq/cubed/internal/money"
 )
 
 // rng is a generator seeded by its key, so the same account, campaign and
@@ -85,7 +85,7 @@ func costRows(acct Account, from, to string) ([]dayRow, error) {
 // minorToMicros converts minor units to millionths of the currency unit.
 func minorToMicros(minor int64, currency string) int64 {
 	m := minor
-	for range 6 - tenant.CurrencyExponent(currency) {
+	for range 6 - money.Exponent(currency) {
 		m *= 10
 	}
 	return m
@@ -94,7 +94,7 @@ func minorToMicros(minor int64, currency string) int64 {
 // major converts minor units to a float amount (Google's doubles).
 func major(minor int64, currency string) float64 {
 	v := float64(minor)
-	for range tenant.CurrencyExponent(currency) {
+	for range money.Exponent(currency) {
 		v /= 10
 	}
 	return v
@@ -102,7 +102,7 @@ func major(minor int64, currency string) float64 {
 
 // decimal formats minor units as a decimal string ("12.34").
 func decimal(minor int64, currency string) string {
-	exp := tenant.CurrencyExponent(currency)
+	exp := money.Exponent(currency)
 	if exp == 0 {
 		return fmt.Sprint(minor)
 	}

@@ -1,4 +1,6 @@
-package tenant
+// Package money holds what every layer needs to know about currencies:
+// how many minor units make a major one (money is stored in minor units).
+package money
 
 import "strings"
 
@@ -10,10 +12,10 @@ var minorDigits = map[string]int{
 	"CLF": 4, "UYW": 4,
 }
 
-// CurrencyExponent is the number of minor-unit digits of an ISO 4217
+// Exponent is the number of minor-unit digits of an ISO 4217
 // currency (case-insensitive): 2 for most, 0 for JPY, KRW, ..., 3 for BHD,
 // KWD, ..., 4 for CLF and UYW. Money is stored in these minor units.
-func CurrencyExponent(code string) int {
+func Exponent(code string) int {
 	if d, ok := minorDigits[strings.ToUpper(code)]; ok {
 		return d
 	}
