@@ -101,32 +101,37 @@ func atomSQL(a atom, t *tableInfo) string {
 }
 
 // build writes the SELECT of an aggregation query. Identifiers come from
-// the declarations; every value is a bound parameter.
+// the declarations; every value is a bound parameter. Dictionary
+// dimensions (a foreign key shown with its name) are joined after the
+// aggregation, so a large table costs one lookup per group, not per row:
+//
+//	SELECT i.g0, d0.name, ..., i.a0, ... FROM (SELECT <groups> AS g0.., <atoms> AS a0..
+//	  FROM table WHERE ... GROUP BY ...) AS i LEFT JOIN dict AS d0 ON d0.id = i.g0
 func (x *exec) build(s aggSpec) (string, []any) {
-	var sel, joins, where []string
+	var inner, outer, joins, where []string
 	var args, whereArgs []any
-	ncols := 0
 	for i, g := range s.groups {
 		e, a := x.groupExpr(s.t, g)
-		sel = append(sel, e)
+		gi := q("g" + strconv.Itoa(i))
+		inner = append(inner, e+" AS "+gi)
 		args = append(args, a...)
-		ncols++
+		outer = append(outer, q("i")+"."+gi)
 		if g.dim.Type == Dict {
 			alias := q("d" + strconv.Itoa(i))
-			joins = append(joins, "LEFT JOIN "+q(g.dim.Related)+" AS "+alias+" ON "+alias+"."+q("id")+" = "+e)
-			sel = append(sel, alias+"."+q(g.dim.nameCol))
-			ncols++
+			joins = append(joins, "LEFT JOIN "+q(g.dim.Related)+" AS "+alias+" ON "+alias+"."+q("id")+" = "+q("i")+"."+gi)
+			outer = append(outer, alias+"."+q(g.dim.nameCol))
 			for _, f := range g.dim.Extra {
-				sel = append(sel, alias+"."+q(f.Name))
-				ncols++
+				outer = append(outer, alias+"."+q(f.Name))
 			}
 		}
 	}
-	for _, i := range s.atoms {
-		sel = append(sel, atomSQL(x.c.atoms[i], s.t))
+	for j, i := range s.atoms {
+		ai := q("a" + strconv.Itoa(j))
+		inner = append(inner, atomSQL(x.c.atoms[i], s.t)+" AS "+ai)
+		outer = append(outer, q("i")+"."+ai)
 	}
-	if len(sel) == 0 {
-		sel = append(sel, "COUNT(*)")
+	if len(inner) == 0 {
+		inner = append(inner, "COUNT(*)")
 	}
 	for _, f := range s.filters {
 		c := condSQL(f, s.t, x.dialect, x.loc)
@@ -143,21 +148,22 @@ func (x *exec) build(s aggSpec) (string, []any) {
 	if s.t.from != "" {
 		from = "(" + s.t.from + ")"
 	}
-	b.WriteString("SELECT " + strings.Join(sel, ", ") + " FROM " + from + " AS " + q("t"))
-	for _, j := range joins {
-		b.WriteString(" " + j)
-	}
+	b.WriteString("SELECT " + strings.Join(inner, ", ") + " FROM " + from + " AS " + q("t"))
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
-	if ncols > 0 {
-		ords := make([]string, ncols)
+	if n := len(s.groups); n > 0 {
+		ords := make([]string, n)
 		for i := range ords {
 			ords[i] = strconv.Itoa(i + 1)
 		}
 		b.WriteString(" GROUP BY " + strings.Join(ords, ", "))
 	}
-	return b.String(), append(args, whereArgs...)
+	if len(joins) == 0 {
+		return b.String(), append(args, whereArgs...)
+	}
+	return "SELECT " + strings.Join(outer, ", ") + " FROM (" + b.String() + ") AS " + q("i") + " " + strings.Join(joins, " "),
+		append(args, whereArgs...)
 }
 
 // keySQL matches (or excludes) key tuples.

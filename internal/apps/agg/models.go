@@ -17,11 +17,18 @@ func agg(name string, dims []s.Field, measures ...s.Field) *s.Model {
 	for i, d := range dims {
 		cols[i] = d.Name
 	}
-	return &s.Model{
+	m := &s.Model{
 		Name: name, DB: s.Client, App: "agg", NoID: true,
 		Fields:         append(append([]s.Field{}, dims...), measures...),
 		UniqueTogether: [][]string{cols},
 	}
+	// Reports always pick one attribution model: an index that starts with
+	// it reads only that model's rows of a date range (the unique index
+	// starts with the date, which commands delete by).
+	if len(cols) > 1 && cols[1] == "model_id" {
+		m.Indexes = []s.Index{{Columns: append([]string{"model_id", cols[0]}, cols[2:]...)}}
+	}
+	return m
 }
 
 // Models returns the aggregate tables of spec/domain.md §6. Sales are
