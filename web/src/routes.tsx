@@ -6,6 +6,7 @@ import { ResourceFormPage } from './features/config/ResourceFormPage';
 import { ResourceListPage } from './features/config/ResourceListPage';
 import { TrackingPage } from './features/config/TrackingPage';
 import { ConductorPage } from './features/conductor/ConductorPage';
+import { IntegrationsPage } from './features/integrations/IntegrationsPage';
 import { NotFoundPage } from './features/NotFoundPage';
 import { ReportsPage } from './features/reports/ReportsPage';
 
@@ -25,6 +26,7 @@ export const routes: RouteObject[] = [
       { path: 'config/:resource/:pk', element: <ResourceFormPage /> },
       { path: 'tracking', element: <TrackingPage /> },
       { path: 'conductor', element: <ConductorPage /> },
+      { path: 'integrations', element: <IntegrationsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -107,13 +107,6 @@ export const NoAccess: Story = {
   },
 };
 
-export const Conductor: Story = {
-  parameters: at('/a/c-a-demo-gb/conductor'),
-  play: async ({ canvas }) => {
-    await expect(await canvas.findByRole('table', { name: 'Conductor runs' })).toBeVisible();
-  },
-};
-
 export const NotFound: Story = {
   parameters: at('/a/c-a-demo-gb/nowhere'),
   play: async ({ canvas }) => {
@@ -125,5 +118,29 @@ export const NotFoundOutside: Story = {
   parameters: at('/nowhere'),
   play: async ({ canvas }) => {
     await expect(await canvas.findByRole('heading', { name: 'Page not found' })).toBeVisible();
+  },
+};
+
+export const ConductorRuns: Story = {
+  parameters: at('/a/c-a-demo-gb/conductor'),
+  play: async ({ canvas, userEvent }) => {
+    const table = await canvas.findByRole('table', { name: 'Command runs' });
+    await expect(within(table).getByText('Waits: waits for attribute_sales (failed)')).toBeVisible();
+    await userEvent.click(within(table).getByRole('button', { name: 'Retry run 3' }));
+    await waitFor(() => expect(within(table).getByText('#6')).toBeVisible());
+  },
+};
+
+export const ConductorRunsMobile: Story = {
+  parameters: at('/a/c-a-demo-gb/conductor'),
+  globals: { viewport: { value: 'mobile1' } },
+};
+
+export const Integrations: Story = {
+  parameters: at('/a/c-a-demo-gb/integrations'),
+  play: async ({ canvas }) => {
+    const table = await canvas.findByRole('table', { name: 'Connections' });
+    await expect(within(table).getByText('The grant was revoked at the provider.')).toBeVisible();
+    await expect(canvas.getByRole('link', { name: 'Connect Meta' })).toHaveAttribute('href', '/integrations/meta_ads/connect?account=c-a-demo-gb');
   },
 };

@@ -101,33 +101,6 @@ export const patternSchema: ResourceSchema = {
   ordering: ['id', 'pattern', 'priority', 'channel', 'created', 'updated', 'match_on'],
 };
 
-export const commandRunSchema: ResourceSchema = {
-  allowed_detail_http_methods: ['get'],
-  allowed_list_http_methods: ['get'],
-  default_format: 'application/json',
-  default_limit: 20,
-  max_limit: 1000,
-  fields: {
-    command: field('string', 'command'),
-    finished: field('datetime', 'finished', { nullable: true, readonly: true }),
-    id: field('integer', 'ID', { primary_key: true, readonly: true, unique: true }),
-    resource_uri: resourceUriField,
-    started: field('datetime', 'started', { readonly: true }),
-    state: field('string', 'state', { choices: [['succeeded', 'Succeeded'], ['failed', 'Failed'], ['running', 'Running']] }),
-  },
-  filtering: { command: 1, state: 1 },
-  ordering: ['id', 'started', 'command'],
-};
-
-export const commandRuns: ResourceObject[] = ['sessionize', 'classify_channels', 'attribute'].map((command, i) => ({
-  command,
-  finished: i === 2 ? null : `2024-03-15T02:0${i + 1}:00+00:00`,
-  id: i + 1,
-  resource_uri: `/api/v1/command-run/${i + 1}/`,
-  started: `2024-03-15T02:0${i}:00+00:00`,
-  state: i === 2 ? 'running' : 'succeeded',
-}));
-
 export const channels: ResourceObject[] = ['Direct', 'Email', 'SEO', 'PPC'].map((name, i) => ({
   active: true,
   id: i + 1,
@@ -241,7 +214,7 @@ export function dailySeries(from: string, days: number, seed = 1): Array<{ date:
 }
 
 export const apiRoot: ApiRoot = Object.fromEntries(
-  ['account', 'channel', 'command-run', 'pattern', 'report-my-data', 'user'].map((n) => [
+  ['account', 'channel', 'command-definition', 'command-run', 'command-slot', 'connection', 'pattern', 'report-my-data', 'user'].map((n) => [
     n,
     { list_endpoint: `/api/v1/${n}/`, schema: `/api/v1/${n}/schema/` },
   ]),

@@ -9,14 +9,13 @@ import {
   apiRoot,
   channels,
   channelSchema,
-  commandRuns,
-  commandRunSchema,
   makePatterns,
   me as demoMe,
   patternSchema,
   reportByChannel,
   reportSchema,
 } from './fixtures';
+import { connectionSchema, createConductorMocks, makeConnections } from './conductor';
 
 export const DEMO_PASSWORD = 'correct horse';
 
@@ -76,7 +75,7 @@ export function createMockApi(options: MockApiOptions = {}): HttpHandler[] {
   const resources: Record<string, MockResource> = options.resources ?? {
     channel: { schema: channelSchema, rows: channels.map((c) => ({ ...c })) },
     pattern: { schema: patternSchema, rows: makePatterns(), deactivate: true },
-    'command-run': { schema: commandRunSchema, rows: commandRuns.map((r) => ({ ...r })) },
+    connection: { schema: connectionSchema, rows: makeConnections() },
   };
   const wait = async () => {
     if (options.delay) await new Promise((r) => setTimeout(r, options.delay));
@@ -125,6 +124,7 @@ export function createMockApi(options: MockApiOptions = {}): HttpHandler[] {
   };
 
   return [
+    ...createConductorMocks(),
     http.post('*/api/v1/auth/login/', async ({ request }) => {
       await wait();
       let body: { email?: unknown; password?: unknown };

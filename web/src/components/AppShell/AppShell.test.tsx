@@ -21,6 +21,7 @@ describe('AppShell', () => {
       '/a/c-a-demo-gb/reports',
       '/a/c-a-demo-gb/config',
       '/a/c-a-demo-gb/tracking',
+      '/a/c-a-demo-gb/integrations',
       '/a/c-a-demo-gb/conductor',
     ]);
     expect(within(nav).getByRole('link', { name: 'Tracking' })).toHaveAttribute('aria-current', 'page');

@@ -17,6 +17,7 @@ export const NAV_ITEMS: ReadonlyArray<{ to: string; label: string }> = [
   { to: 'reports', label: 'Reports' },
   { to: 'config', label: 'Configuration' },
   { to: 'tracking', label: 'Tracking' },
+  { to: 'integrations', label: 'Integrations' },
   { to: 'conductor', label: 'Conductor' },
 ];
 

@@ -1,6 +1,6 @@
 import { useId, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
-import { useApiRoot, useReport, useReportSchema } from '../../api/hooks';
+import { useApiRoot, useReport, useReportSchema, useResourceList } from '../../api/hooks';
 import type { ReportRow } from '../../api/types';
 import { DateRangePicker } from '../../components/DateRangePicker/DateRangePicker';
 import { EmptyState } from '../../components/EmptyState/EmptyState';
@@ -9,10 +9,12 @@ import { LoadingState } from '../../components/LoadingState/LoadingState';
 import { MetricTable } from '../../components/MetricTable/MetricTable';
 import { PageHeader } from '../../components/PageHeader/PageHeader';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart/TimeSeriesChart';
+import { BreakdownChart } from '../../components/BreakdownChart/BreakdownChart';
+import { PathView } from '../../components/PathView/PathView';
 import { readPeriod, todayIn, writePeriod } from '../../lib/dateRange';
 import { humanize, labelize } from '../../lib/format';
 import { useAccount } from '../auth/AccountContext';
-import { chartMetric, dateDimension, graphQuery, groupBy, reportNames, tableQuery } from './reportQuery';
+import { breakdownBars, chartKind, chartMetric, csvUrl, dateDimension, graphQuery, groupBy, reportFilters, reportNames, tableQuery } from './reportQuery';
 
 function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
@@ -31,12 +33,16 @@ export function ReportsPage() {
   const period = useMemo(() => readPeriod(params, today), [params, today]);
   const group = schema.data ? groupBy(schema.data, params.get('group_by')) : null;
   const metric = schema.data ? chartMetric(schema.data, params.get('metric')) : null;
-  const table = useReport(report ?? undefined, schema.data ? tableQuery(account.token, schema.data, period, group) : null);
-  const graph = useReport(report ?? undefined, schema.data && metric ? graphQuery(account.token, schema.data, period, metric) : null);
+  const filters = schema.data ? reportFilters(schema.data, params) : undefined;
+  const table = useReport(report ?? undefined, schema.data ? tableQuery(account.token, schema.data, period, group, filters) : null);
+  const graph = useReport(report ?? undefined, schema.data && metric ? graphQuery(account.token, schema.data, period, metric, filters) : null);
+  const hasModel = Boolean(schema.data && 'model' in schema.data.dimensions);
+  const models = useResourceList('attribution-model', hasModel ? new URLSearchParams({ account: account.token, limit: '100' }) : null);
 
   const setParam = (k: string, v: string) => {
     const next = new URLSearchParams(params);
-    next.set(k, v);
+    if (v === '') next.delete(k);
+    else next.set(k, v);
     setParams(next);
   };
 
@@ -54,6 +60,7 @@ export function ReportsPage() {
   }
   const s = schema.data;
   const date = s ? dateDimension(s) : null;
+  const kind = chartKind(date, group, params.get('chart'));
   const currency = table.data?.meta.currency ?? account.currency;
   const metricDef = s && metric ? s.metrics[metric] : undefined;
   const series = (graph.data?.objects ?? []).map((r: ReportRow) => ({ date: String(r[date ?? 'date'] ?? ''), value: num(r[metric ?? '']) }));
@@ -92,13 +99,69 @@ export function ReportsPage() {
             </select>
           </div>
         )}
+        {hasModel && models.data && (
+          <div>
+            <label htmlFor={`${ids}-model`} style={{ display: 'block', fontWeight: 600 }}>
+              Attribution model
+            </label>
+            <select
+              id={`${ids}-model`}
+              className="select"
+              value={params.get('model') ?? String(table.data?.meta.defaults?.model ?? '')}
+              onChange={(e) => setParam('model', e.target.value)}
+            >
+              {models.data.objects.map((m) => (
+                <option key={String(m.id)} value={String(m.id)}>
+                  {String(m.name)}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {s &&
+          Object.entries(s.dimensions)
+            .filter(([k, d]) => d.type === 'string' && s.filtering?.[k] !== undefined)
+            .map(([k, d]) => (
+              <div key={k}>
+                <label htmlFor={`${ids}-f-${k}`} style={{ display: 'block', fontWeight: 600 }}>
+                  {labelize(d.verbose_name)} is
+                </label>
+                <input
+                  id={`${ids}-f-${k}`}
+                  className="input"
+                  defaultValue={params.get(`f.${k}`) ?? ''}
+                  placeholder="any"
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter') setParam(`f.${k}`, e.currentTarget.value.trim());
+                  }}
+                  onBlur={(e) => setParam(`f.${k}`, e.currentTarget.value.trim())}
+                />
+              </div>
+            ))}
         {date && <DateRangePicker value={period} today={today} onChange={(p) => setParams(writePeriod(params, p))} />}
       </div>
       {schema.isError && <ErrorState error={schema.error} onRetry={() => void schema.refetch()} />}
       {s && metric && metricDef && (
         <div className="stack">
-          {date && (
+          {(date || group) && (
             <div>
+              {date && group && group !== date && (
+                <>
+                  <label htmlFor={`${ids}-chart`} className="visually-hidden">
+                    Chart
+                  </label>
+                  <select
+                    id={`${ids}-chart`}
+                    className="select"
+                    style={{ width: 'auto', marginBottom: '0.5rem', marginRight: '0.5rem' }}
+                    value={kind}
+                    onChange={(e) => setParam('chart', e.target.value)}
+                  >
+                    <option value="line">Over time</option>
+                    <option value="bar">By {labelize(s.dimensions[group]?.verbose_name ?? group)}</option>
+                  </select>
+                </>
+              )}
               <label htmlFor={`${ids}-metric`} className="visually-hidden">
                 Chart metric
               </label>
@@ -115,7 +178,18 @@ export function ReportsPage() {
                   </option>
                 ))}
               </select>
-              {graph.isError ? (
+              {kind === 'bar' ? (
+                table.isPending ? (
+                  <LoadingState label="Loading chart data…" />
+                ) : table.isError ? null : (
+                  <BreakdownChart
+                    title={`${labelize(metricDef.verbose_name)} by ${labelize(s.dimensions[group ?? '']?.verbose_name ?? group ?? '')}`}
+                    metric={{ label: labelize(metricDef.verbose_name), type: metricDef.type }}
+                    bars={breakdownBars(table.data.objects, group ?? '', metric, period.compare !== 'none')}
+                    currency={currency}
+                  />
+                )
+              ) : graph.isError ? (
                 <ErrorState error={graph.error} onRetry={() => void graph.refetch()} />
               ) : graph.isPending ? (
                 <LoadingState label="Loading chart data…" />
@@ -130,11 +204,25 @@ export function ReportsPage() {
               )}
             </div>
           )}
+          {group === 'path' && table.data && (
+            <PathView
+              title={`${labelize(metricDef.verbose_name)} by conversion path`}
+              metric={{ label: labelize(metricDef.verbose_name), type: metricDef.type }}
+              rows={table.data.objects.map((r) => ({ path: String(r.path ?? ''), value: num(r[metric]) }))}
+              currency={currency}
+            />
+          )}
           {table.isError ? (
             <ErrorState error={table.error} onRetry={() => void table.refetch()} />
           ) : table.isPending ? (
             <LoadingState label="Loading report…" />
           ) : (
+            <>
+            <p>
+              <a className="btn btn-small" href={csvUrl(report, tableQuery(account.token, s, period, group, filters))} download>
+                Export CSV
+              </a>
+            </p>
             <MetricTable
               caption={`${humanize(report.replace(/^report-/, ''))} by ${group ?? 'total'}`}
               dimensions={group ? [{ key: group, label: labelize(s.dimensions[group]?.verbose_name ?? group), type: s.dimensions[group]?.type ?? 'string' }] : []}
@@ -143,6 +231,7 @@ export function ReportsPage() {
               totals={table.data.meta.totals}
               currency={currency}
             />
+            </>
           )}
         </div>
       )}
