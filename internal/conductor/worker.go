@@ -385,7 +385,11 @@ func (c *Conductor) execute(ctx context.Context, cl claim, complete func(context
 		if err == nil {
 			env.Account = toCommandAccount(acct)
 			attrs = append([]slog.Attr{slog.String("account", acct.Token)}, attrs...)
-			env.DB, release, err = c.opt.Tenants.Acquire(ctx, acct)
+			var d *db.DB
+			var rel func()
+			if d, rel, err = c.opt.Tenants.Acquire(ctx, acct); err == nil {
+				env.DB, release = d, rel // on error release stays a no-op
+			}
 		}
 		if err != nil {
 			runErr = fmt.Errorf("account %d: %w", cl.accountID, err)

@@ -250,7 +250,7 @@ func parseOfflineCSV(raw []byte, acct tenant.Account, res *UploadResult) ([]offl
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := 0
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -267,6 +267,8 @@ func parseOfflineCSV(raw []byte, acct tenant.Account, res *UploadResult) ([]offl
 			}
 			continue
 		}
+		// FieldPos panics after a failed Read, so it is asked only here.
+		line, _ = cr.FieldPos(0)
 		res.RowsTotal++
 		if res.RowsTotal > MaxUploadRows {
 			return nil, fmt.Errorf("has more than %d rows; split it", MaxUploadRows)
