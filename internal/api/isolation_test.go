@@ -103,6 +103,22 @@ func TestTenantIsolationMatrix(t *testing.T) {
 				}
 			}
 		}
+		// Every report of the catalogue: another account's admin is refused,
+		// as is a request without credentials, in JSON and in CSV.
+		if n := len(f.App.Reports.Names()); n < 13 {
+			t.Fatalf("%d reports in the fixture, want the whole catalogue", n)
+		}
+		for _, name := range f.App.Reports.Names() {
+			for _, q := range []string{A, A + "&format=csv", A + "&totals=true&compare=previous_period"} {
+				u := "/api/v1/" + name + "/" + q
+				if rec := f.Do(apitest.Request{URL: u, Auth: "olga"}); rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), "objects") {
+					t.Errorf("olga GET %s: %d %s", u, rec.Code, rec.Body.String())
+				}
+				if rec := f.Do(apitest.Request{URL: u, Auth: "none"}); rec.Code != http.StatusUnauthorized {
+					t.Errorf("anonymous GET %s: %d", u, rec.Code)
+				}
+			}
+		}
 		if after := dbChecksum(t, d, models); after != before {
 			t.Fatal("account demo's database changed under another account's requests")
 		}
