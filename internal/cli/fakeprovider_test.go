@@ -223,27 +223,7 @@ func TestSetupIntegrations(t *testing.T) {
 func TestImportCommandsThroughConductor(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
 		ctx := context.Background()
-		fp := fake.New(fake.Options{})
-		ts := httptest.NewServer(fp)
-		defer ts.Close()
-		cfgFile := filepath.Join(tg.DataDir, "integrations.json")
-		raw, err := json.Marshal(fake.Config(ts.URL, "http://127.0.0.1:8080"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cfgFile, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		keyFile := filepath.Join(tg.DataDir, "key")
-		if err := secret.GenerateKeyFile(keyFile); err != nil {
-			t.Fatal(err)
-		}
-		c, a, demo, user := integrationsApp(t, tg, filepath.Join(tg.DataDir, "data"))
-		c.cfg.IntegrationsConfig, c.cfg.SecretKeyFile = cfgFile, keyFile
-		svc, err := c.setupIntegrations(a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fp, c, a, demo, user, svc := fakeIntegrations(t, tg)
 		other, err := a.Tenants.Create(ctx, tenant.CreateParams{Name: "other", Country: "gb", TimeZone: "Europe/London", Currency: "GBP"})
 		if err != nil {
 			t.Fatal(err)
@@ -310,4 +290,33 @@ func TestImportCommandsThroughConductor(t *testing.T) {
 			t.Fatalf("another account after a revocation: %v", err)
 		}
 	})
+}
+
+// fakeIntegrations is an app whose integrations are configured (file and
+// key, as an operator would) against an in-process fake provider, with
+// the demo account and user of integrationsApp.
+func fakeIntegrations(t *testing.T, tg dbtest.Target) (*fake.Server, *cli, *app.App, tenant.Account, int64, *integrations.Service) {
+	t.Helper()
+	fp := fake.New(fake.Options{})
+	ts := httptest.NewServer(fp)
+	t.Cleanup(ts.Close)
+	cfgFile := filepath.Join(tg.DataDir, "integrations.json")
+	raw, err := json.Marshal(fake.Config(ts.URL, "http://127.0.0.1:8080"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgFile, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(tg.DataDir, "key")
+	if err := secret.GenerateKeyFile(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	c, a, demo, user := integrationsApp(t, tg, filepath.Join(tg.DataDir, "data"))
+	c.cfg.IntegrationsConfig, c.cfg.SecretKeyFile = cfgFile, keyFile
+	svc, err := c.setupIntegrations(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fp, c, a, demo, user, svc
 }

@@ -2,11 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +10,6 @@ import (
 	"github.com/cubedhq/cubed/internal/apps/integrations/fake"
 	"github.com/cubedhq/cubed/internal/conductor"
 	"github.com/cubedhq/cubed/internal/db/dbtest"
-	"github.com/cubedhq/cubed/internal/secret"
 )
 
 // A provider answering 429 with Retry-After makes the Conductor run of
@@ -23,27 +18,7 @@ import (
 func TestImport429WaitsWithoutUsingAttempts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
 		ctx := context.Background()
-		fp := fake.New(fake.Options{})
-		ts := httptest.NewServer(fp)
-		defer ts.Close()
-		cfgFile := filepath.Join(tg.DataDir, "integrations.json")
-		raw, err := json.Marshal(fake.Config(ts.URL, "http://127.0.0.1:8080"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cfgFile, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		keyFile := filepath.Join(tg.DataDir, "key")
-		if err := secret.GenerateKeyFile(keyFile); err != nil {
-			t.Fatal(err)
-		}
-		c, a, demo, user := integrationsApp(t, tg, filepath.Join(tg.DataDir, "data"))
-		c.cfg.IntegrationsConfig, c.cfg.SecretKeyFile = cfgFile, keyFile
-		svc, err := c.setupIntegrations(a)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fp, c, a, demo, user, svc := fakeIntegrations(t, tg)
 		if _, err := fake.Connect(ctx, svc, integrations.Google, demo.ID, user); err != nil {
 			t.Fatal(err)
 		}
