@@ -85,7 +85,10 @@ func TestScaleOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer control.Close()
-	flags := []string{"conductor", "--concurrency", "2", "--heartbeat", "300ms", "--engine-interval", "300ms", "--poll-interval", "20ms"}
+	// Heartbeats every second: a killed worker's run times out after three
+	// missed ones, while a live worker on a loaded machine is not mistaken
+	// for a dead one.
+	flags := []string{"conductor", "--concurrency", "2", "--heartbeat", "1s", "--engine-interval", "300ms", "--poll-interval", "20ms"}
 	c1, c2 := pg.start(flags...), pg.start(flags...)
 	defer c2.stop()
 	waitFor(t, 2*time.Minute, "runs to start succeeding", func() bool {
@@ -95,9 +98,26 @@ func TestScaleOut(t *testing.T) {
 	// The triggered days' slots (the engine also keeps future days pending).
 	inRange := ` "local_date" >= '` + from.Format(time.DateOnly) + `' AND "local_date" <= '` + end.Format(time.DateOnly) + `'`
 	total := count(t, control, `SELECT COUNT(*) FROM "command_slot" WHERE`+inRange)
-	waitFor(t, 4*time.Minute, "every slot to succeed", func() bool {
-		return count(t, control, `SELECT COUNT(*) FROM "command_slot" WHERE "status" = 'success' AND`+inRange) == total
-	})
+	failed := false
+	if !within(4*time.Minute, func() bool {
+		failed = count(t, control, `SELECT COUNT(*) FROM "command_slot" WHERE "status" IN ('failed', 'cancelled') AND`+inRange) > 0
+		return failed || count(t, control, `SELECT COUNT(*) FROM "command_slot" WHERE "status" = 'success' AND`+inRange) == total
+	}) || failed {
+		rows, err := control.Query(ctx, `SELECT s."id", s."status", d."name", COALESCE(r."status", -1), COALESCE(r."waiting_reason", ''), COALESCE(r."error", '')
+			FROM "command_slot" s JOIN "command_definition" d ON d."id" = s."definition_id"
+			LEFT JOIN "command_run" r ON r."slot_id" = s."id" WHERE s."status" <> 'success' AND`+strings.ReplaceAll(inRange, `"local_date"`, `s."local_date"`)+` ORDER BY s."id" LIMIT 20`)
+		if err == nil {
+			for rows.Next() {
+				var id, st int
+				var sst, name, reason, msg string
+				_ = rows.Scan(&id, &sst, &name, &st, &reason, &msg)
+				t.Logf("slot %d %s %s: run status %d, waiting %q, error %q", id, name, sst, st, reason, msg)
+			}
+			rows.Close()
+		}
+		t.Logf("conductor 2 output:\n%s", c2.out)
+		t.Fatalf("slots of the triggered days did not all succeed (failed: %v)", failed)
+	}
 	if n := count(t, control, `SELECT COUNT(*) FROM (SELECT "slot_id" FROM "command_run" WHERE "status" = 4 GROUP BY "slot_id" HAVING COUNT(*) > 1) x`); n != 0 {
 		t.Errorf("%d slots succeeded more than once", n)
 	}
@@ -341,13 +361,21 @@ func (p *proc) kill() {
 
 func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	t.Helper()
+	if !within(limit, ok) {
+		t.Fatalf("timed out after %v waiting for %s", limit, what)
+	}
+}
+
+// within polls ok until it holds or limit passes.
+func within(limit time.Duration, ok func() bool) bool {
 	deadline := time.Now().Add(limit)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
+			return false
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	return true
 }
 
 func count(t *testing.T, d *db.DB, q string) int {
