@@ -117,6 +117,22 @@ func (c *cli) newConductor(a *app.App) (*conductor.Conductor, error) {
 	return conductor.New(c.conductorOptions(a, conductorFlags{concurrency: -1}))
 }
 
+// withConductor opens the migrated app, builds a Conductor that runs no
+// workers (for control commands: status, trigger, retry, cancel, run) and
+// calls fn with both; the app is closed after.
+func (c *cli) withConductor(ctx context.Context, fn func(a *app.App, cd *conductor.Conductor) error) error {
+	a, err := c.open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cd, err := c.newConductor(a)
+	if err != nil {
+		return err
+	}
+	return fn(a, cd)
+}
+
 func parseDateFlag(name, v string) (time.Time, error) {
 	if err := required(name, v); err != nil {
 		return time.Time{}, err
@@ -141,64 +157,57 @@ func (c *cli) conductorStatusCmd() *cobra.Command {
 					return err
 				}
 			}
-			a, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			cd, err := c.newConductor(a)
-			if err != nil {
-				return err
-			}
-			report, err := cd.Status(ctx, account, date)
-			if err != nil {
-				return err
-			}
-			if len(report) == 0 {
-				fmt.Fprintln(c.env.Stdout, "no slots")
-				return nil
-			}
-			statuses := []string{conductor.SlotPending, conductor.SlotWaiting, conductor.SlotRunning, conductor.SlotSuccess, conductor.SlotFailed, conductor.SlotCancelled}
-			tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ACCOUNT\t"+strings.ToUpper(strings.Join(statuses, "\t")))
-			for _, r := range report {
-				row := r.Account
-				for _, s := range statuses {
-					row += "\t" + strconv.Itoa(r.Slots[s])
+			return c.withConductor(ctx, func(a *app.App, cd *conductor.Conductor) error {
+				report, err := cd.Status(ctx, account, date)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintln(tw, row)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			for _, r := range report {
-				if len(r.Running)+len(r.Waiting)+len(r.Failures) == 0 {
-					continue
+				if len(report) == 0 {
+					fmt.Fprintln(c.env.Stdout, "no slots")
+					return nil
 				}
-				fmt.Fprintf(c.env.Stdout, "\n%s\n", r.Account)
+				statuses := []string{conductor.SlotPending, conductor.SlotWaiting, conductor.SlotRunning, conductor.SlotSuccess, conductor.SlotFailed, conductor.SlotCancelled}
 				tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
-				for _, x := range r.Running {
-					prog := ""
-					if x.Total > 0 {
-						prog = fmt.Sprintf("%d/%d (%d%%)", x.Done, x.Total, x.Done*100/x.Total)
+				fmt.Fprintln(tw, "ACCOUNT\t"+strings.ToUpper(strings.Join(statuses, "\t")))
+				for _, r := range report {
+					row := r.Account
+					for _, s := range statuses {
+						row += "\t" + strconv.Itoa(r.Slots[s])
 					}
-					fmt.Fprintf(tw, "  running\trun %d\t%s\t%s\tattempt %d\t%s\t%s\n", x.RunID, x.Command, x.Date, x.Attempt, prog, x.Worker)
-				}
-				for _, x := range r.Waiting {
-					reason := x.Reason
-					if reason == "" {
-						reason = "queued"
-					}
-					fmt.Fprintf(tw, "  waiting\trun %d\t%s\t%s\tattempt %d\t%s\t\n", x.RunID, x.Command, x.Date, x.Attempt, reason)
-				}
-				for _, x := range r.Failures {
-					fmt.Fprintf(tw, "  failed\trun %d\t%s\t%s\tattempt %d\t%s\t\n", x.RunID, x.Command, x.Date, x.Attempt, oneLine(fmt.Errorf("%s", x.Error)))
+					fmt.Fprintln(tw, row)
 				}
 				if err := tw.Flush(); err != nil {
 					return err
 				}
-			}
-			return nil
+				for _, r := range report {
+					if len(r.Running)+len(r.Waiting)+len(r.Failures) == 0 {
+						continue
+					}
+					fmt.Fprintf(c.env.Stdout, "\n%s\n", r.Account)
+					tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
+					for _, x := range r.Running {
+						prog := ""
+						if x.Total > 0 {
+							prog = fmt.Sprintf("%d/%d (%d%%)", x.Done, x.Total, x.Done*100/x.Total)
+						}
+						fmt.Fprintf(tw, "  running\trun %d\t%s\t%s\tattempt %d\t%s\t%s\n", x.RunID, x.Command, x.Date, x.Attempt, prog, x.Worker)
+					}
+					for _, x := range r.Waiting {
+						reason := x.Reason
+						if reason == "" {
+							reason = "queued"
+						}
+						fmt.Fprintf(tw, "  waiting\trun %d\t%s\t%s\tattempt %d\t%s\t\n", x.RunID, x.Command, x.Date, x.Attempt, reason)
+					}
+					for _, x := range r.Failures {
+						fmt.Fprintf(tw, "  failed\trun %d\t%s\t%s\tattempt %d\t%s\t\n", x.RunID, x.Command, x.Date, x.Attempt, oneLine(fmt.Errorf("%s", x.Error)))
+					}
+					if err := tw.Flush(); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "only this account (token or id)")
@@ -233,28 +242,21 @@ func (c *cli) conductorTriggerCmd() *cobra.Command {
 				return apperr.Invalidf("--account", "", "is required (or --all)")
 			}
 			p.Command = args[0]
-			a, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			cd, err := c.newConductor(a)
-			if err != nil {
-				return err
-			}
-			bar := c.progress(1, "trigger")
-			res, err := cd.Trigger(ctx, p)
-			bar.Add(1)
-			bar.Finish()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.env.Stdout, "%d slots pending", res.Slots)
-			if res.Busy > 0 {
-				fmt.Fprintf(c.env.Stdout, " (%d with a run in progress left alone)", res.Busy)
-			}
-			fmt.Fprintln(c.env.Stdout)
-			return nil
+			return c.withConductor(ctx, func(a *app.App, cd *conductor.Conductor) error {
+				bar := c.progress(1, "trigger")
+				res, err := cd.Trigger(ctx, p)
+				bar.Add(1)
+				bar.Finish()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.env.Stdout, "%d slots pending", res.Slots)
+				if res.Busy > 0 {
+					fmt.Fprintf(c.env.Stdout, " (%d with a run in progress left alone)", res.Busy)
+				}
+				fmt.Fprintln(c.env.Stdout)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -285,21 +287,14 @@ func (c *cli) conductorRetryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			cd, err := c.newConductor(a)
-			if err != nil {
-				return err
-			}
-			newID, err := cd.Retry(ctx, id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.env.Stdout, "run %d: new run %d waiting\n", id, newID)
-			return nil
+			return c.withConductor(ctx, func(a *app.App, cd *conductor.Conductor) error {
+				newID, err := cd.Retry(ctx, id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.env.Stdout, "run %d: new run %d waiting\n", id, newID)
+				return nil
+			})
 		},
 	}
 }
@@ -315,20 +310,13 @@ func (c *cli) conductorCancelCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			cd, err := c.newConductor(a)
-			if err != nil {
-				return err
-			}
-			if err := cd.Cancel(ctx, id); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.env.Stdout, "run %d cancelled\n", id)
-			return nil
+			return c.withConductor(ctx, func(a *app.App, cd *conductor.Conductor) error {
+				if err := cd.Cancel(ctx, id); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.env.Stdout, "run %d cancelled\n", id)
+				return nil
+			})
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cubedhq/cubed/internal/app"
 	"github.com/cubedhq/cubed/internal/apperr"
 	"github.com/cubedhq/cubed/internal/conductor"
 )
@@ -64,37 +65,30 @@ func (c *cli) runCmd() *cobra.Command {
 			if p.To, err = parseDateFlag("to", to); err != nil {
 				return err
 			}
-			a, err := c.open(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			cd, err := c.newConductor(a)
-			if err != nil {
-				return err
-			}
-			if p.Commands, err = cd.Commands(name, false, withDeps); err != nil {
-				return err
-			}
-			if p.Account, err = a.Tenants.Get(ctx, account); err != nil {
-				return err
-			}
-			var bar *progress
-			p.Progress = func(d conductor.RunDone, done, total int) {
-				if bar == nil {
-					bar = c.progress(total, "run "+name)
+			return c.withConductor(ctx, func(a *app.App, cd *conductor.Conductor) error {
+				if p.Commands, err = cd.Commands(name, false, withDeps); err != nil {
+					return err
 				}
-				bar.Add(1)
-			}
-			err = cd.RunInline(ctx, p)
-			if bar != nil {
-				bar.Finish()
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.env.Stdout, "%s for %s from %s to %s: done\n", name, p.Account.Token, from, to)
-			return nil
+				if p.Account, err = a.Tenants.Get(ctx, account); err != nil {
+					return err
+				}
+				var bar *progress
+				p.Progress = func(d conductor.RunDone, done, total int) {
+					if bar == nil {
+						bar = c.progress(total, "run "+name)
+					}
+					bar.Add(1)
+				}
+				err = cd.RunInline(ctx, p)
+				if bar != nil {
+					bar.Finish()
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.env.Stdout, "%s for %s from %s to %s: done\n", name, p.Account.Token, from, to)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
