@@ -118,21 +118,8 @@ func (s *Server) conductorRoute(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p, err := resource.ParseQuery(r.URL.RawQuery)
+	pr, p, err := s.apiUser(ctx, r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pr, err := s.authenticate(ctx, r, p)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := checkCSRF(r, pr); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.throttle(pr); err != nil {
 		s.fail(w, r, err)
 		return
 	}

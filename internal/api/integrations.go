@@ -158,33 +158,34 @@ func connectionID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// apiUser authenticates an API request (session with CSRF on POST, or
-// API key) and throttles it.
-func (s *Server) apiUser(ctx context.Context, r *http.Request) (*principal, error) {
+// apiUser authenticates an API request mounted outside the resource
+// router (session with CSRF on unsafe methods, or API key), throttles it,
+// and returns its parsed query.
+func (s *Server) apiUser(ctx context.Context, r *http.Request) (*principal, resource.Params, error) {
 	if len(r.URL.RawQuery) > s.deps.Limits.MaxQuery {
-		return nil, newErr(http.StatusBadRequest, "bad_request", "The query string is too long.")
+		return nil, resource.Params{}, newErr(http.StatusBadRequest, "bad_request", "The query string is too long.")
 	}
 	p, err := resource.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, err
+		return nil, p, err
 	}
 	pr, err := s.authenticate(ctx, r, p)
 	if err != nil {
-		return nil, err
+		return nil, p, err
 	}
 	if err := checkCSRF(r, pr); err != nil {
-		return nil, err
+		return nil, p, err
 	}
 	if err := s.throttle(pr); err != nil {
-		return nil, err
+		return nil, p, err
 	}
-	return pr, nil
+	return pr, p, nil
 }
 
 func (s *Server) integrationChoices(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.deps.Limits.RequestDeadline)
 	defer cancel()
-	pr, err := s.apiUser(ctx, r)
+	pr, _, err := s.apiUser(ctx, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -205,7 +206,7 @@ func (s *Server) integrationChoices(w http.ResponseWriter, r *http.Request) {
 func (s *Server) integrationSelect(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.deps.Limits.RequestDeadline)
 	defer cancel()
-	pr, err := s.apiUser(ctx, r)
+	pr, _, err := s.apiUser(ctx, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -55,12 +55,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("No resource named %q.", uploadResource), nil)
 		return
 	}
-	pr, err := s.apiUser(ctx, r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := resource.ParseQuery(r.URL.RawQuery)
+	pr, p, err := s.apiUser(ctx, r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
