@@ -123,6 +123,8 @@ type Conductor struct {
 
 	river      *river.Client[*sql.Tx]
 	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error
+	closeRiver func() // the driver's listener pool
+	pollOnly   bool   // River learns of this process's inserts only when told (nudge)
 	wakeCh     chan struct{}
 
 	// engine state (leader), guarded by emu

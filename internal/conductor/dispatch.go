@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,12 +28,9 @@ const (
 )
 
 type waitingRun struct {
+	slotMeta
 	id, slot  int64
-	account   int64 // 0: matrix none
-	priority  int
 	waitingAt time.Time
-	command   string
-	group     string
 	reason    string
 	depsOK    bool
 }
@@ -97,23 +95,97 @@ const (
 	dispatchMaxPages = 100
 )
 
-// waitingCols are read for candidates; dependencies are checked for the
-// runs picked only (runs made by ensure_runs have theirs satisfied).
-const waitingCols = `r."id", r."slot_id", COALESCE(s."account_id", 0), s."priority", r."waiting_at", d."name", d."concurrency_group", r."waiting_reason", TRUE`
+// waitingCols are read for candidates, from command_run alone (see
+// slotMetas); dependencies are checked for the runs picked only (runs made
+// by ensure_runs have theirs satisfied).
+const waitingCols = `r."id", r."slot_id", r."waiting_at", r."waiting_reason"`
 
 func scanWaiting(rows *sql.Rows) ([]*waitingRun, error) {
 	defer rows.Close()
 	var out []*waitingRun
 	for rows.Next() {
-		w := &waitingRun{}
+		w := &waitingRun{depsOK: true}
 		var at sql.NullTime
-		if err := rows.Scan(&w.id, &w.slot, &w.account, &w.priority, &at, &w.command, &w.group, &w.reason, &w.depsOK); err != nil {
+		if err := rows.Scan(&w.id, &w.slot, &at, &w.reason); err != nil {
 			return nil, err
 		}
 		w.waitingAt = at.Time
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// slotMeta is what dispatch needs of a run's slot and definition.
+type slotMeta struct {
+	account        int64 // 0: matrix none
+	priority       int
+	command, group string
+	token          string // the account's
+	maxParallel    int    // the account's limit
+}
+
+// slotMetas reads the slot and definition of each slot id by primary key.
+// Dispatch reads runs from command_run alone and then their slots this
+// way, so that no plan depends on table statistics: joined in one
+// statement, PostgreSQL planned from statistics taken before the day's
+// slots existed and scanned every slot (10–30 ms) to find a few runs.
+func slotMetas(ctx context.Context, q db.Querier, ids []int64) (map[int64]slotMeta, error) {
+	out := make(map[int64]slotMeta, len(ids))
+	var todo []int64
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			out[id] = slotMeta{}
+			todo = append(todo, id)
+		}
+	}
+	for _, part := range chunks(todo, 200) {
+		rows, err := q.Query(ctx, `SELECT s."id", COALESCE(s."account_id", 0), s."priority", d."name", d."concurrency_group",
+				COALESCE(t."token", ''), ca."max_parallel"
+			FROM "command_slot" s JOIN "command_definition" d ON d."id" = s."definition_id"
+			LEFT JOIN "account" t ON t."id" = s."account_id" LEFT JOIN "command_account" ca ON ca."account_id" = s."account_id"
+			WHERE s."id" IN (`+inClause(len(part))+`)`, int64Args(part)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var m slotMeta
+			var mp sql.NullInt64
+			if err := rows.Scan(&id, &m.account, &m.priority, &m.command, &m.group, &m.token, &mp); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m.maxParallel = DefaultMaxParallel
+			if mp.Valid {
+				m.maxParallel = int(mp.Int64)
+			}
+			if m.account == 0 {
+				m.maxParallel = 1 << 30 // matrix none: no account limit
+			}
+			out[id] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// withSlots fills in the slot and definition of runs read by scanWaiting.
+func withSlots(ctx context.Context, q db.Querier, ws []*waitingRun) error {
+	ids := make([]int64, len(ws))
+	for i, w := range ws {
+		ids[i] = w.slot
+	}
+	metas, err := slotMetas(ctx, q, ids)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		w.slotMeta = metas[w.slot]
+	}
+	return nil
 }
 
 // dispatch hands Waiting runs to River when the limits allow, in one
@@ -128,7 +200,9 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 	}
 	now := c.now()
 	dispatched := 0
+	var nudge []river.InsertManyParams
 	err := c.inTx(ctx, func(tx *db.Tx) error {
+		nudge = nudge[:0]
 		q := c.cached(tx)
 		if err := serialise(ctx, tx, "dispatch"); err != nil {
 			return err
@@ -137,40 +211,52 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		// A run snoozed by a Retry-After (a rate-limited provider) counts
 		// for its group only: it may sleep for minutes, and must not hold
 		// its account's places or the queue meanwhile.
-		rows, err := q.Query(ctx, `SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status", 0
-			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
-			WHERE r."status" = ?
-			UNION ALL SELECT COALESCE(s."account_id", 0), d."concurrency_group", r."status", CASE WHEN r."waiting_reason" LIKE ? THEN 1 ELSE 0 END
-			FROM "command_run" r JOIN "command_slot" s ON s."id" = r."slot_id" JOIN "command_definition" d ON d."id" = s."definition_id"
-			WHERE r."status" = ? AND r."river_job_id" IS NOT NULL`, Running, ReasonRetryAfter+"%", Waiting)
+		rows, err := q.Query(ctx, `SELECT "slot_id", "status", 0 FROM "command_run" WHERE "status" = ?
+			UNION ALL SELECT "slot_id", "status", CASE WHEN "waiting_reason" LIKE ? THEN 1 ELSE 0 END
+			FROM "command_run" WHERE "status" = ? AND "river_job_id" IS NOT NULL`, Running, ReasonRetryAfter+"%", Waiting)
+		if err != nil {
+			return err
+		}
+		type activeRun struct {
+			slot            int64
+			status, snoozed int
+		}
+		var active []activeRun
+		for rows.Next() {
+			var a activeRun
+			if err := rows.Scan(&a.slot, &a.status, &a.snoozed); err != nil {
+				rows.Close()
+				return err
+			}
+			active = append(active, a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		activeSlots := make([]int64, len(active))
+		for i, a := range active {
+			activeSlots[i] = a.slot
+		}
+		metas, err := slotMetas(ctx, q, activeSlots)
 		if err != nil {
 			return err
 		}
 		activeAcct := map[int64]int{}
 		activeGroup := map[string]int{}
 		queued := 0
-		for rows.Next() {
-			var acct int64
-			var group string
-			var status, snoozed int
-			if err := rows.Scan(&acct, &group, &status, &snoozed); err != nil {
-				rows.Close()
-				return err
+		for _, a := range active {
+			m := metas[a.slot]
+			if m.group != "" {
+				activeGroup[m.group]++
 			}
-			if group != "" {
-				activeGroup[group]++
-			}
-			if snoozed == 1 {
+			if a.snoozed == 1 {
 				continue
 			}
-			activeAcct[acct]++
-			if status == Waiting {
+			activeAcct[m.account]++
+			if a.status == Waiting {
 				queued++
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		capacity := c.opt.MaxQueued - queued
 		if capacity <= 0 {
@@ -194,32 +280,19 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		accountLimit := func(acct int64) int {
-			if acct == 0 {
-				return 1 << 30
-			}
-			if m, ok := c.accounts[acct]; ok {
-				return m.maxParallel
-			}
-			var mp sql.NullInt64
-			_ = q.QueryRow(ctx, `SELECT "max_parallel" FROM "command_account" WHERE "account_id" = ?`, acct).Scan(&mp)
-			if mp.Valid {
-				return int(mp.Int64)
-			}
-			return DefaultMaxParallel
-		}
-
 		// Candidates: manual runs, then the oldest Waiting runs, page by
 		// page while the places cannot all be filled from what was read.
 		manual, err := q.Query(ctx, `SELECT `+waitingCols+`
-			FROM "command_slot" s CROSS JOIN "command_run" r CROSS JOIN "command_definition" d
-			WHERE s."priority" = 1 AND s."status" = 'waiting' AND r."slot_id" = s."id" AND r."status" = ? AND r."river_job_id" IS NULL
-			AND d."id" = s."definition_id" LIMIT `+fmt.Sprint(dispatchPage), Waiting)
+			FROM "command_slot" s CROSS JOIN "command_run" r
+			WHERE s."priority" = 1 AND s."status" = 'waiting' AND r."slot_id" = s."id" AND r."status" = ? AND r."river_job_id" IS NULL LIMIT `+fmt.Sprint(dispatchPage), Waiting)
 		if err != nil {
 			return err
 		}
 		waiting, err := scanWaiting(manual)
 		if err != nil {
+			return err
+		}
+		if err := withSlots(ctx, q, waiting); err != nil {
 			return err
 		}
 		seen := map[int64]bool{}
@@ -232,7 +305,7 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 				}
 				r, ok := room[w.account]
 				if !ok {
-					r = max(accountLimit(w.account)-activeAcct[w.account], 0)
+					r = max(w.maxParallel-activeAcct[w.account], 0)
 				}
 				if r > 0 {
 					fillable++
@@ -248,9 +321,7 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		var afterAt time.Time
 		var afterID int64
 		for page := 0; page < dispatchMaxPages && fillable < capacity; page++ {
-			stmt := `SELECT ` + waitingCols + `
-				FROM "command_run" r CROSS JOIN "command_slot" s CROSS JOIN "command_definition" d
-				WHERE r."status" = ? AND r."river_job_id" IS NULL AND s."id" = r."slot_id" AND d."id" = s."definition_id"`
+			stmt := `SELECT ` + waitingCols + ` FROM "command_run" r WHERE r."status" = ? AND r."river_job_id" IS NULL`
 			args := []any{Waiting}
 			if page > 0 {
 				stmt += ` AND (r."waiting_at" > ? OR (r."waiting_at" = ? AND r."id" > ?))`
@@ -270,6 +341,9 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 					seen[w.id] = true
 					fresh = append(fresh, w)
 				}
+			}
+			if err := withSlots(ctx, q, fresh); err != nil {
+				return err
 			}
 			waiting = append(waiting, fresh...)
 			consider(fresh)
@@ -302,7 +376,7 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 			}
 			q := queues[w.account]
 			if q == nil {
-				q = &accountQueue{account: w.account, active: activeAcct[w.account], limit: accountLimit(w.account)}
+				q = &accountQueue{account: w.account, active: activeAcct[w.account], limit: w.maxParallel}
 				queues[w.account] = q
 			}
 			q.runs = append(q.runs, w)
@@ -393,10 +467,8 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 					}
 				}
 				tags := []string{"run-" + strconv.FormatInt(w.id, 10), "cmd-" + sanitizeTag(w.command)}
-				if w.account != 0 {
-					if m, ok := c.accounts[w.account]; ok {
-						tags = append(tags, "acct-"+sanitizeTag(m.acct.Token))
-					}
+				if w.token != "" {
+					tags = append(tags, "acct-"+sanitizeTag(w.token))
 				}
 				params[i] = river.InsertManyParams{
 					Args: runArgs{RunID: w.id, Command: w.command, TimeoutMS: timeout.Milliseconds()},
@@ -408,13 +480,29 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 			if err != nil {
 				return fmt.Errorf("insert river jobs: %w", err)
 			}
-			for i, w := range picked {
-				if _, err := q.Exec(ctx, `UPDATE "command_run" SET "river_job_id" = ?, "waiting_reason" = '' WHERE "id" = ? AND "status" = ? AND "river_job_id" IS NULL`,
-					res[i].Job.ID, w.id, Waiting); err != nil {
+			// Stamp the runs with their jobs, a statement per 100 runs.
+			for start := 0; start < len(picked); start += 100 {
+				part := picked[start:min(start+100, len(picked))]
+				var b strings.Builder
+				args := make([]any, 0, 3*len(part)+1)
+				b.WriteString(`UPDATE "command_run" SET "river_job_id" = CASE "id"`)
+				for i, w := range part {
+					b.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
+					args = append(args, w.id, res[start+i].Job.ID)
+				}
+				b.WriteString(` END, "waiting_reason" = '' WHERE "status" = ? AND "river_job_id" IS NULL AND "id" IN (` + inClause(len(part)) + `)`)
+				args = append(args, Waiting)
+				for _, w := range part {
+					args = append(args, w.id)
+				}
+				if _, err := q.Exec(ctx, b.String(), args...); err != nil {
 					return err
 				}
 			}
 			dispatched = len(picked)
+			if c.pollOnly {
+				nudge = firstPerQueue(params)
+			}
 		}
 		byReason := map[string][]int64{}
 		for w, reason := range reasons {
@@ -432,7 +520,34 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
+	if err == nil && len(nudge) > 0 {
+		c.nudge(ctx, nudge)
+	}
 	return dispatched, err
+}
+
+// nudge wakes this process's River producers for the queues of jobs that
+// dispatch committed, when River has no listener to learn of them (SQLite):
+// inserting one of those jobs again, outside a transaction, is skipped as
+// a duplicate (jobs are unique per run) and makes River fetch at once
+// rather than at its next poll. A failed nudge only costs that wait.
+func (c *Conductor) nudge(ctx context.Context, jobs []river.InsertManyParams) {
+	if _, err := c.river.InsertMany(ctx, jobs); err != nil && ctx.Err() == nil {
+		c.log.Warn("wake river producer", "err", err)
+	}
+}
+
+// firstPerQueue returns the first job of each queue in jobs.
+func firstPerQueue(jobs []river.InsertManyParams) []river.InsertManyParams {
+	var out []river.InsertManyParams
+	seen := map[string]bool{}
+	for _, j := range jobs {
+		if !seen[j.InsertOpts.Queue] {
+			seen[j.InsertOpts.Queue] = true
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // takeToken consumes one rate token of group, refilling continuously. It

@@ -25,9 +25,10 @@ func independent(r *command.Registry, prefix string, n int, group string) {
 // the test sees exactly what dispatch decided.
 func dispatchOnly(t *testing.T, c *Conductor) {
 	t.Helper()
-	if err := c.newRiver(); err != nil {
+	if err := c.newRiver(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(c.closeRiver)
 }
 
 // reasons counts Waiting runs by account and waiting_reason ("" =

@@ -569,27 +569,37 @@ const promoteBatch = 1000
 // transaction that records a success, so children start at once). It
 // returns the candidates found and the runs created.
 func (c *Conductor) promote(ctx context.Context, tx *db.Tx, now time.Time, dependantsOf int64) (int, int, error) {
-	from := `"command_slot" s`
-	if dependantsOf != 0 {
-		// From the dependency rows (CROSS JOIN keeps SQLite from scanning
-		// every pending slot instead).
-		from = `"command_slot_dependency" x CROSS JOIN "command_slot" s`
-	}
-	q := `SELECT s."id" FROM ` + from + `
+	q := `SELECT s."id" FROM "command_slot" s
 		JOIN "command_definition" d ON d."id" = s."definition_id" AND d."active" = TRUE
 		WHERE s."status" = 'pending' AND s."period_end" <= ?
 		AND (s."account_id" IS NULL OR s."account_id" IN (SELECT "account_id" FROM "command_account" WHERE "enabled" = TRUE))
 		AND NOT EXISTS (SELECT 1 FROM "command_slot_dependency" sd JOIN "command_slot" p ON p."id" = sd."depends_on_slot_id"
 			WHERE sd."slot_id" = s."id" AND p."status" <> 'success')
 		AND NOT EXISTS (SELECT 1 FROM "command_run" r WHERE r."slot_id" = s."id" AND r."status" IN (0, 1))`
-	args := []any{now}
-	if dependantsOf != 0 {
-		q += ` AND x."depends_on_slot_id" = ? AND s."id" = x."slot_id"`
-		args = append(args, dependantsOf)
-	}
-	ids, err := queryIDs(ctx, c.cached(tx), q+` ORDER BY s."priority", s."period_start", s."id" LIMIT `+fmt.Sprint(promoteBatch), args...)
-	if err != nil {
-		return 0, 0, err
+	const order = ` ORDER BY s."priority", s."period_start", s."id" LIMIT `
+	var ids []int64
+	if dependantsOf == 0 {
+		var err error
+		if ids, err = queryIDs(ctx, c.cached(tx), q+order+fmt.Sprint(promoteBatch), now); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		// The dependants first, then the candidates among them by primary
+		// key: one statement joining both let PostgreSQL, with statistics
+		// from before the day's slots existed, scan every pending slot
+		// (10 ms a run with 12,000 slots) instead of the few dependants.
+		children, err := queryIDs(ctx, c.cached(tx), `SELECT "slot_id" FROM "command_slot_dependency" WHERE "depends_on_slot_id" = ?`, dependantsOf)
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, part := range chunks(children, 200) {
+			args := append([]any{now}, int64Args(part)...)
+			got, err := queryIDs(ctx, c.cached(tx), q+` AND s."id" IN (`+inClause(len(part))+`)`+order+fmt.Sprint(len(part)), args...)
+			if err != nil {
+				return 0, 0, err
+			}
+			ids = append(ids, got...)
+		}
 	}
 	created := 0
 	for _, part := range chunks(ids, 200) {

@@ -36,10 +36,12 @@ func (c *Conductor) startRiver(ctx context.Context) error {
 		// need a connection; the default pool of a control handle is small.
 		c.control.Writer().SetMaxOpenConns(2*max(c.opt.Concurrency, 1) + 10)
 	}
-	if err := c.newRiver(); err != nil {
+	if err := c.newRiver(ctx); err != nil {
 		return err
 	}
 	if err := c.river.Start(context.WithoutCancel(ctx)); err != nil {
+		c.river = nil
+		c.closeRiver()
 		return fmt.Errorf("start river: %w", err)
 	}
 	return nil
@@ -61,6 +63,7 @@ func (c *Conductor) Stop(ctx context.Context) error {
 		err = c.river.StopAndCancel(context.WithoutCancel(ctx))
 	}
 	c.river = nil
+	c.closeRiver()
 	c.closeStmts()
 	return err
 }

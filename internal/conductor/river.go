@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -31,7 +32,8 @@ type runArgs struct {
 
 func (runArgs) Kind() string { return "conductor_run" }
 
-// driverFor returns River's driver for the control database: riversqlite
+// driverFor returns River's plain driver for the control database (the
+// migrator and River's UI; the workers' client uses workerDriver): riversqlite
 // on SQLite (on the single writer connection, so River and Conductor never
 // contend for the file's write lock) and riverdatabasesql on PostgreSQL
 // (the same database/sql pool as everything else, so a job is inserted in
@@ -41,6 +43,42 @@ func driverFor(d *db.DB) riverdriver.Driver[*sql.Tx] {
 		return riverdatabasesql.New(d.Writer())
 	}
 	return riversqlite.New(d.Writer())
+}
+
+// sqlitePollOnly is riversqlite's driver in poll-only mode. riversqlite's
+// listener reads a notification table every 50 ms (not configurable), so a
+// job inserted by dispatch waited 0–50 ms for that read or River's fetch
+// poll, whichever came first: most of Waiting → Running. With no listener
+// River instead wakes this process's producer whenever the process inserts
+// outside a transaction, which dispatch does after it commits (nudge). On
+// SQLite one process works the queue, so no other process needs telling.
+// It is a value type: River's JobCompleteTx names the driver type, and a
+// zero value must still unwrap a transaction (riversqlite allows a nil
+// driver there).
+type sqlitePollOnly struct{ *riversqlite.Driver }
+
+func (sqlitePollOnly) SupportsListener() bool     { return false }
+func (sqlitePollOnly) SupportsListenNotify() bool { return false }
+
+// workerDriver returns the driver of this process's working River client.
+// On PostgreSQL it listens (LISTEN/NOTIFY through a connection of its own,
+// from a one-connection pgx pool closed by the returned func): a job
+// inserted by any process's dispatch wakes every process's producer when
+// the transaction commits, instead of at their next fetch poll.
+func workerDriver(ctx context.Context, d *db.DB) (riverdriver.Driver[*sql.Tx], func(), error) {
+	if d.Dialect() != db.Postgres {
+		return sqlitePollOnly{riversqlite.New(d.Writer())}, func() {}, nil
+	}
+	cfg, err := pgxpool.ParseConfig(d.DSN())
+	if err != nil {
+		return nil, nil, fmt.Errorf("river listener: %w", err)
+	}
+	cfg.MinConns, cfg.MaxConns = 0, 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("river listener: %w", err)
+	}
+	return riverdatabasesql.NewWithPgxListener(d.Writer(), pool), pool.Close, nil
 }
 
 // MigrateRiver creates or updates River's own tables (river_job,
@@ -94,7 +132,7 @@ func (w *runWorker) Timeout(job *river.Job[runArgs]) time.Duration {
 }
 
 // newRiver builds this process's River client (not started).
-func (c *Conductor) newRiver() error {
+func (c *Conductor) newRiver(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &runWorker{c: c})
 	longest := command.DefaultTimeout
@@ -117,14 +155,23 @@ func (c *Conductor) newRiver() error {
 		CancelledJobRetentionPeriod: time.Hour,
 		DiscardedJobRetentionPeriod: 24 * time.Hour,
 		FetchPollInterval:           c.opt.FetchPollInterval,
-		FetchCooldown:               min(5*time.Millisecond, c.opt.FetchPollInterval),
-		SoftStopTimeout:             10 * time.Second,
+		// The least pause between two fetches: a fetch right after the
+		// one a finishing job triggers is what starts the run dispatch
+		// just made due.
+		FetchCooldown:   min(time.Millisecond, c.opt.FetchPollInterval),
+		SoftStopTimeout: 10 * time.Second,
 	}
-	client, err := river.NewClient(driverFor(c.control), cfg)
+	driver, closeDriver, err := workerDriver(ctx, c.control)
 	if err != nil {
+		return err
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		closeDriver()
 		return fmt.Errorf("river client: %w", err)
 	}
-	c.river = client
+	c.river, c.closeRiver = client, closeDriver
+	c.pollOnly = !driver.SupportsListener()
 	if c.control.Dialect() == db.Postgres {
 		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
 			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
@@ -132,7 +179,7 @@ func (c *Conductor) newRiver() error {
 		}
 	} else {
 		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
-			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			_, err := river.JobCompleteTx[sqlitePollOnly](ctx, tx, job)
 			return err
 		}
 	}
