@@ -1,16 +1,14 @@
 // The dash's main flows against the real binary (`cubed demo`): reports,
 // configuration, Conductor and integrations. Screenshots go to
 // test-results/ (gitignored; CI keeps them as artifacts).
-import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from '@playwright/test';
-import { expect, probe, test, type Capabilities, type Server } from './fixtures';
+import { expect, logIn, noSeriousAxe, probe, test, type Capabilities } from './fixtures';
 
 const shot = (name: string) => `test-results/${name}.png`;
 const BASE = '/a/c-a-demo-gb';
-const CHANNELS = `${BASE}/reports?report=report-channel-performance`;
+const CHANNELS = `${BASE}/reports/report-channel-performance`;
 
 let caps: Capabilities;
 
@@ -19,20 +17,6 @@ test.beforeAll(async ({ playwright }) => {
   caps = await probe(request);
   await request.dispose();
 });
-
-async function logIn(page: Page, server: Server) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(server.email);
-  await page.getByLabel('Password').fill(server.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(/\/a\/c-a-demo-gb\//);
-}
-
-async function noSeriousAxe(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
-}
 
 /** Parses the server's CSV (RFC 4180: quotes, doubled quotes). */
 function parseCsv(text: string): string[][] {
@@ -140,7 +124,7 @@ test.describe('the dash flows', () => {
 
   test('path analysis shows conversion paths as steps', async ({ page, server }) => {
     await logIn(page, server);
-    await page.goto(`${BASE}/reports?report=report-paths&group_by=path`);
+    await page.goto(`${BASE}/reports/report-paths?group_by=path`);
     const view = page.getByRole('region', { name: /by conversion path/ });
     await expect(view).toBeVisible();
     await expect(view.locator('.path-step').first()).toBeVisible();

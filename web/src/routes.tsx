@@ -8,7 +8,8 @@ import { TrackingPage } from './features/config/TrackingPage';
 import { ConductorPage } from './features/conductor/ConductorPage';
 import { IntegrationsPage } from './features/integrations/IntegrationsPage';
 import { NotFoundPage } from './features/NotFoundPage';
-import { ReportsPage } from './features/reports/ReportsPage';
+import { ReportPage } from './features/reports/ReportPage';
+import { ReportsIndex, ReportsLayout } from './features/reports/ReportsLayout';
 
 /** Every route of the dash. The account is always in the URL: /a/:token/… */
 export const routes: RouteObject[] = [
@@ -19,7 +20,14 @@ export const routes: RouteObject[] = [
     element: <AccountLayout />,
     children: [
       { index: true, element: <Navigate to="config" replace /> },
-      { path: 'reports', element: <ReportsPage /> },
+      {
+        path: 'reports',
+        element: <ReportsLayout />,
+        children: [
+          { index: true, element: <ReportsIndex /> },
+          { path: ':report', element: <ReportPage /> },
+        ],
+      },
       { path: 'config', element: <ConfigIndexPage /> },
       { path: 'config/:resource', element: <ResourceListPage /> },
       { path: 'config/:resource/new', element: <ResourceFormPage /> },

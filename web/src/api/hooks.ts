@@ -94,13 +94,15 @@ export function useReportSchema(resource: string | undefined) {
   return useSchema<ReportSchema>(resource);
 }
 
-/** A list page. `query` is the full API query string (account included). */
-export function useResourceList(resource: string, query: URLSearchParams | null) {
+/**
+ * A list page. `query` is the full API query string (account included).
+ * `T` is the resource's generated type when the caller knows the resource.
+ */
+export function useResourceList<T = ResourceObject>(resource: string, query: URLSearchParams | null) {
   const qs = query?.toString() ?? '';
   return useQuery({
     queryKey: queryKeys.list(resource, qs),
-    queryFn: ({ signal }) =>
-      apiFetch<ListResponse<ResourceObject>>(paths.list(resource), { query: new URLSearchParams(qs), signal }),
+    queryFn: ({ signal }) => apiFetch<ListResponse<T>>(paths.list(resource), { query: new URLSearchParams(qs), signal }),
     enabled: query !== null,
     placeholderData: keepPreviousData,
   });

@@ -1,17 +1,15 @@
-// Types of the Cubed HTTP API (shared/spec/api.md), written by hand for now.
-// When the Go side publishes /api/v1/openapi.json, `openapi-typescript` will
-// generate these; keep every API type in this one file so that the generated
-// module can replace it (re-export the generated names under these names).
+// Types of the Cubed HTTP API (shared/spec/api.md). What /api/v1/openapi.json
+// describes comes from the generated module (openapi.gen.ts, `npm run
+// gen:api`) under the names the dash uses. Written by hand, because the
+// OpenAPI document leaves them open (`Record<string, never>`): the root
+// listing, `/schema/` documents (model and report metadata), report rows'
+// totals and defaults, and the error codes' enumeration.
+import type { components, paths } from './openapi.gen';
 
-/** §7: every error status has this body. */
-export interface ErrorEnvelope {
-  error: {
-    code: ErrorCode;
-    message: string;
-    fields?: Record<string, string[]>;
-    request_id?: string;
-  };
-}
+type Schemas = components['schemas'];
+
+/** §7: every error status has this body (the generated `Error`, its code narrowed). */
+export type ErrorEnvelope = Schemas['Error'] & { error: { code: ErrorCode } };
 
 export type ErrorCode =
   | 'bad_request'
@@ -30,45 +28,22 @@ export type ErrorCode =
   | 'internal'
   | 'timeout';
 
-export type Role = 'viewer' | 'editor' | 'admin';
-
 /** §3.1 `GET /api/v1/auth/me/` */
-export interface MeAccount {
-  id: number;
-  name: string;
-  role: Role;
-  time_zone: string;
-  token: string;
-  /** ISO 4217 code; not in the spec's list yet, so optional. */
-  currency?: string;
-}
+export type Me = Schemas['Me'];
+export type MeAccount = Me['accounts'][number];
 
-export interface Me {
-  accounts: MeAccount[];
-  email: string;
-  id: number;
-  is_staff: boolean;
-  name: string;
-}
-
-export interface LoginRequest {
-  email: string;
-  password: string;
-}
+export type LoginRequest = NonNullable<paths['/api/v1/auth/login/']['post']['requestBody']>['content']['application/json'];
 
 /** §4.1 list envelope */
-export interface ListMeta {
-  limit: number;
-  next: string | null;
-  offset: number;
-  previous: string | null;
-  total_count: number;
-}
+export type ListMeta = Schemas['ListMeta'];
 
 export interface ListResponse<T> {
   meta: ListMeta;
   objects: T[];
 }
+
+/** An attribution model (the report pages' model select). */
+export type AttributionModel = Schemas['attribution-model'];
 
 /** A model resource object: keys as declared by its schema. */
 export interface ResourceObject {
@@ -174,16 +149,11 @@ export interface ReportRow {
   change?: Record<string, number | null>;
 }
 
-/** §10.6 */
-export interface ReportMeta extends Partial<ListMeta> {
-  currency: string;
-  data_version: string;
-  served_from: string;
-  total_count: number;
+/** §10.6: the generated meta, with totals (a row) and the applied defaults. */
+export type ReportMeta = Omit<Schemas['ReportMeta'], 'totals' | 'defaults'> & {
   totals?: ReportRow;
   defaults?: Record<string, unknown>;
-  granularity?: string;
-}
+};
 
 export interface ReportResponse {
   meta: ReportMeta;

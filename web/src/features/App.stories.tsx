@@ -100,6 +100,26 @@ export const Reports: Story = {
   },
 };
 
+const groupNames = (table: HTMLElement) => [...table.querySelectorAll('tbody th')].map((th) => th.textContent);
+
+export const ReportFilteredByChannel: Story = {
+  parameters: at('/a/c-a-demo-gb/reports/report-my-data?f.channel=2,3'),
+  play: async ({ canvas, userEvent }) => {
+    const table = await canvas.findByRole('table', { name: 'My data by channel' });
+    await waitFor(() => expect(groupNames(table)).toEqual(['Email', 'SEO']));
+    await expect(canvas.getByRole('link', { name: 'My data' })).toHaveAttribute('aria-current', 'page');
+    await userEvent.click(await canvas.findByRole('button', { name: 'Remove Channel filter: Email' }));
+    await waitFor(() => expect(groupNames(table)).toEqual(['SEO']));
+  },
+};
+
+export const UnknownReport: Story = {
+  parameters: at('/a/c-a-demo-gb/reports/report-nope'),
+  play: async ({ canvas }) => {
+    await expect(await canvas.findByRole('heading', { name: 'There is no report “report-nope”' })).toBeVisible();
+  },
+};
+
 export const NoAccess: Story = {
   parameters: at('/a/c-a-nope-xx/config'),
   play: async ({ canvas }) => {

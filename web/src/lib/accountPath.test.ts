@@ -8,6 +8,7 @@ describe('switchAccountPath', () => {
     ['/a/c-a-demo-gb/config/pattern', '/a/c-a-shop-us/config/pattern'],
     ['/a/c-a-demo-gb/config', '/a/c-a-shop-us/config'],
     ['/a/c-a-demo-gb/reports', '/a/c-a-shop-us/reports'],
+    ['/a/c-a-demo-gb/reports/report-channel-performance', '/a/c-a-shop-us/reports/report-channel-performance'],
     ['/a/c-a-demo-gb/', '/a/c-a-shop-us'],
     ['/login', '/a/c-a-shop-us'],
   ])('%s → %s', (from, to) => {

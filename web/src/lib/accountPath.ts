@@ -7,13 +7,14 @@ export function accountBase(token: string): string {
 
 /**
  * Where to go when switching to another account from `pathname`: the same
- * section (and resource list), but never a record's detail page, since
- * records belong to one account.
+ * section (and resource list, or report: every account has the same
+ * catalogue), but never a record's detail page, since records belong to one
+ * account.
  */
 export function switchAccountPath(pathname: string, token: string): string {
   const m = /^\/a\/[^/]+\/?(.*)$/.exec(pathname);
   const rest = (m?.[1] ?? '').split('/').filter(Boolean);
-  const keep = rest[0] === 'config' ? rest.slice(0, 2) : rest.slice(0, 1);
+  const keep = rest[0] === 'config' || rest[0] === 'reports' ? rest.slice(0, 2) : rest.slice(0, 1);
   return [accountBase(token), ...keep].join('/');
 }
 

@@ -19,7 +19,7 @@ const PAGE_KEYS = new Set(['order_by', 'limit', 'offset', 'q']);
 /** Parameters the API reserves (§4.3); never passed through as filters. */
 const RESERVED = new Set(['account', 'format', 'username', 'api_key', '_']);
 
-function allowsLookup(rule: FilteringRule | undefined, lookup: string): boolean {
+export function allowsLookup(rule: FilteringRule | undefined, lookup: string): boolean {
   if (rule === undefined) return false;
   if (rule === 1 || rule === 2) return true;
   return rule.includes(lookup);
@@ -36,7 +36,7 @@ export function searchField(schema: ResourceSchema): string | null {
   return candidates[0] ?? null;
 }
 
-function intParam(value: string | null): number | null {
+export function intParam(value: string | null): number | null {
   if (value === null || !/^\d+$/.test(value)) return null;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : null;

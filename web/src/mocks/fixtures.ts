@@ -142,6 +142,7 @@ export const reportSchema: ReportSchema = {
   default_limit: 20,
   max_limit: 1000,
   fields: {},
+  filtering: { channel: 2, date: 1 },
   dimensions: {
     channel: { help_text: '', type: 'dict', verbose_name: 'channel' },
     date: { help_text: '', timeframes: ['day', 'week', 'month', 'quarter', 'year'], type: 'date', verbose_name: 'date' },
@@ -214,7 +215,7 @@ export function dailySeries(from: string, days: number, seed = 1): Array<{ date:
 }
 
 export const apiRoot: ApiRoot = Object.fromEntries(
-  ['account', 'channel', 'command-definition', 'command-run', 'command-slot', 'connection', 'pattern', 'report-my-data', 'user'].map((n) => [
+  ['account', 'channel', 'command-definition', 'command-run', 'command-slot', 'connection', 'pattern', 'report-my-data', 'report-sales', 'user'].map((n) => [
     n,
     { list_endpoint: `/api/v1/${n}/`, schema: `/api/v1/${n}/schema/` },
   ]),

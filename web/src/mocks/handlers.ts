@@ -3,7 +3,8 @@
 // error envelope, sessions and CSRF, list meta, order_by, limit/offset,
 // `__icontains`/exact filters, validation_failed and conflict.
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import type { ErrorCode, Me, ResourceObject, ResourceSchema } from '../api/types';
+import { isReportResource } from '../api/paths';
+import type { DictValue, ErrorCode, Me, ReportResponse, ReportRow, ResourceObject, ResourceSchema } from '../api/types';
 import { NO_DEFAULT } from '../api/types';
 import {
   apiRoot,
@@ -56,6 +57,21 @@ function matches(row: ResourceObject, key: string, value: string): boolean {
     default:
       return true;
   }
+}
+
+/**
+ * Every fixture report answers with §12's rows by channel, narrowed by
+ * `channel__in` (totals recomputed) and cut to `selected_fields`.
+ */
+function reportRows(q: URLSearchParams): ReportResponse {
+  const picked = q.get('channel__in')?.split(',');
+  const objects = reportByChannel.objects.filter((r) => !picked || picked.includes(String((r.channel as DictValue).id)));
+  const sum = (k: string) => objects.reduce((n, r) => n + Number(r[k] ?? 0), 0);
+  const [visits, sales, revenue] = [sum('visits'), sum('sales'), sum('revenue')];
+  const totals = { visits, sales, revenue, conversion_rate: visits ? sales / visits : null, aov: sales ? Math.round((revenue / sales) * 100) / 100 : null };
+  const fields = q.get('selected_fields')?.split(',');
+  const keep = (r: ReportRow): ReportRow => (fields ? Object.fromEntries(Object.entries(r).filter(([k]) => fields.includes(k))) : r);
+  return { meta: { ...reportByChannel.meta, total_count: objects.length, totals }, objects: objects.map(keep) };
 }
 
 function compare(a: unknown, b: unknown): number {
@@ -160,13 +176,15 @@ export function createMockApi(options: MockApiOptions = {}): HttpHandler[] {
     http.get('*/api/v1/:resource/schema/', async ({ params }) => {
       await wait();
       const name = String(params.resource);
-      if (name === 'report-my-data') return HttpResponse.json(reportSchema);
+      if (isReportResource(name) && name in apiRoot) return HttpResponse.json(reportSchema);
       const r = resources[name];
       return r ? HttpResponse.json(r.schema) : errorResponse(404, 'not_found', `No resource '${name}'.`);
     }),
-    http.get('*/api/v1/report-my-data/', async ({ request }) => {
+    http.get('*/api/v1/:resource/', async ({ params, request }) => {
+      const name = String(params.resource);
+      if (!isReportResource(name) || !(name in apiRoot)) return undefined;
       await wait();
-      return guard(request) ?? HttpResponse.json(reportByChannel);
+      return guard(request) ?? HttpResponse.json(reportRows(new URL(request.url).searchParams));
     }),
     http.get('*/api/v1/:resource/', async ({ params, request }) => {
       await wait();

@@ -1,8 +1,7 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import type { MetricType } from '../../api/types';
 import { formatMetric } from '../../lib/format';
-import { ErrorState } from '../ErrorState/ErrorState';
-import { LoadingState } from '../LoadingState/LoadingState';
+import { baseOption, ChartFrame } from '../ChartFrame/ChartFrame';
 
 export interface BreakdownBar {
   label: string;
@@ -39,11 +38,6 @@ export function describeBars(p: Pick<BreakdownChartProps, 'metric' | 'bars' | 'c
  * first use); the comparison period is a second, paler bar per group.
  */
 export function BreakdownChart({ title, metric, bars, currency, locale, max = 12 }: BreakdownChartProps) {
-  const el = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<{ setOption: (o: unknown, notMerge?: boolean) => void; resize: () => void; dispose: () => void } | null>(null);
-  const [status, setStatus] = useState<'loading' | 'ready' | 'failed'>('loading');
-  const [attempt, setAttempt] = useState(0);
-  const titleId = useId();
   const shown = useMemo(() => topBars(bars, max).reverse(), [bars, max]);
   const hasCompare = shown.some((b) => b.compare !== undefined);
   const height = Math.max(160, shown.length * (hasCompare ? 36 : 26) + 48);
@@ -51,10 +45,8 @@ export function BreakdownChart({ title, metric, bars, currency, locale, max = 12
   const option = useMemo(() => {
     const fmt = (v: number) => formatMetric(v, metric.type, { currency, locale, compact: true });
     return {
-      animation: false,
-      aria: { enabled: true },
+      ...baseOption(metric.label, hasCompare),
       grid: { left: 8, right: 24, top: hasCompare ? 32 : 8, bottom: 8, containLabel: true },
-      legend: hasCompare ? { top: 0, left: 0, data: [metric.label, `${metric.label} (comparison)`] } : undefined,
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v: number | null) => formatMetric(v, metric.type, { currency, locale }) },
       xAxis: { type: 'value', axisLabel: { formatter: fmt } },
       yAxis: { type: 'category', data: shown.map((b) => b.label), axisLabel: { width: 140, overflow: 'truncate' } },
@@ -62,58 +54,8 @@ export function BreakdownChart({ title, metric, bars, currency, locale, max = 12
         { name: metric.label, type: 'bar', data: shown.map((b) => b.value) },
         ...(hasCompare ? [{ name: `${metric.label} (comparison)`, type: 'bar', data: shown.map((b) => b.compare ?? null), itemStyle: { opacity: 0.5 } }] : []),
       ],
-      color: ['#2f4fd8', '#8a94a6'],
     };
   }, [shown, hasCompare, metric, currency, locale]);
 
-  useEffect(() => {
-    let disposed = false;
-    let observer: ResizeObserver | null = null;
-    setStatus('loading');
-    import('../TimeSeriesChart/echarts')
-      .then(({ echarts }) => {
-        if (disposed || !el.current) return;
-        const chart = echarts.init(el.current, undefined, { renderer: 'svg' });
-        chartRef.current = chart;
-        observer = new ResizeObserver(() => chart.resize());
-        observer.observe(el.current);
-        setStatus('ready');
-      })
-      .catch(() => {
-        if (!disposed) setStatus('failed');
-      });
-    return () => {
-      disposed = true;
-      observer?.disconnect();
-      chartRef.current?.dispose();
-      chartRef.current = null;
-    };
-  }, [attempt]);
-
-  useEffect(() => {
-    if (status === 'ready') {
-      chartRef.current?.setOption(option, true);
-      chartRef.current?.resize();
-    }
-  }, [status, option]);
-
-  return (
-    <figure className="card" style={{ margin: 0 }}>
-      <figcaption id={titleId} style={{ fontWeight: 600, marginBottom: '0.5rem' }}>
-        {title}
-      </figcaption>
-      {status === 'failed' && <ErrorState error={new Error('The chart could not be loaded.')} onRetry={() => setAttempt((n) => n + 1)} />}
-      <div style={{ position: 'relative', height, display: status === 'failed' ? 'none' : 'block' }}>
-        <div ref={el} role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`} style={{ height: '100%', width: '100%' }} />
-        {status === 'loading' && (
-          <div style={{ position: 'absolute', inset: 0 }}>
-            <LoadingState label="Loading chart…" />
-          </div>
-        )}
-      </div>
-      <p id={`${titleId}-desc`} className="visually-hidden">
-        {describeBars({ metric, bars, currency, locale })}
-      </p>
-    </figure>
-  );
+  return <ChartFrame title={title} option={option} height={height} description={describeBars({ metric, bars, currency, locale })} />;
 }

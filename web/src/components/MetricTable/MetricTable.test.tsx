@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reportByChannel, reportCompare } from '../../mocks/fixtures';
 import { MetricTable } from './MetricTable';
 
@@ -40,6 +40,24 @@ describe('MetricTable', () => {
     expect(first()).toHaveTextContent('SEO');
     await userEvent.click(screen.getByRole('button', { name: /Channel/ }));
     expect(first()).toHaveTextContent('Direct');
+  });
+
+  it('leaves sorting to the server when sorting is given', async () => {
+    const onSortingChange = vi.fn();
+    render(
+      <MetricTable
+        caption="t"
+        dimensions={dims}
+        metrics={[{ key: 'sales', label: 'Sales', type: 'integer' }]}
+        rows={reportByChannel.objects}
+        sorting={[{ id: 'sales', desc: true }]}
+        onSortingChange={onSortingChange}
+      />,
+    );
+    expect(screen.getByRole('columnheader', { name: /Sales/ })).toHaveAttribute('aria-sort', 'descending');
+    await userEvent.click(screen.getByRole('button', { name: /Sales/ }));
+    expect(onSortingChange).toHaveBeenLastCalledWith([{ id: 'sales', desc: false }]);
+    expect(within(screen.getByRole('table')).getAllByRole('row')[1]).toHaveTextContent('Direct');
   });
 
   it('shows changes with a spoken comparison', () => {

@@ -35,6 +35,12 @@ export interface MetricTableProps {
   locale?: string | undefined;
   /** Initial client-side sort, e.g. [{ id: 'revenue', desc: true }]. */
   initialSort?: SortingState;
+  /**
+   * Server-side sort: the rows come sorted, `sorting` says by what, and a
+   * header click calls `onSortingChange` instead of reordering the rows.
+   */
+  sorting?: SortingState | undefined;
+  onSortingChange?: ((sorting: SortingState) => void) | undefined;
 }
 
 function dimensionText(v: unknown): string {
@@ -58,10 +64,24 @@ const ARIA_SORT = { asc: 'ascending', desc: 'descending' } as const;
 /**
  * Report rows with a totals row (TanStack Table). Numbers are formatted by
  * metric type; with a comparison, each value shows its change, coloured by
- * whether higher is better. Sorting is client-side over the loaded rows.
+ * whether higher is better. Sorting is client-side over the loaded rows,
+ * or done by the server when `sorting` is given.
  */
-export function MetricTable({ caption, dimensions, metrics, rows, totals, currency, locale, initialSort = [] }: MetricTableProps) {
-  const [sorting, setSorting] = useState<SortingState>(initialSort);
+export function MetricTable({
+  caption,
+  dimensions,
+  metrics,
+  rows,
+  totals,
+  currency,
+  locale,
+  initialSort = [],
+  sorting: serverSorting,
+  onSortingChange,
+}: MetricTableProps) {
+  const [ownSorting, setOwnSorting] = useState<SortingState>(initialSort);
+  const serverSide = serverSorting !== undefined;
+  const sorting = serverSorting ?? ownSorting;
   const columns = useMemo<ColumnDef<ReportRow>[]>(
     () => [
       ...dimensions.map<ColumnDef<ReportRow>>((d) => ({
@@ -108,7 +128,13 @@ export function MetricTable({ caption, dimensions, metrics, rows, totals, curren
     data: rows,
     columns,
     state: { sorting },
-    onSortingChange: setSorting,
+    onSortingChange: (update) => {
+      const next = typeof update === 'function' ? update(sorting) : update;
+      if (serverSide) onSortingChange?.(next);
+      else setOwnSorting(next);
+    },
+    manualSorting: serverSide,
+    enableMultiSort: !serverSide,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
   });

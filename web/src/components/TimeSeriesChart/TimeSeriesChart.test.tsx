@@ -4,7 +4,7 @@ import { describeSeries, TimeSeriesChart } from './TimeSeriesChart';
 
 const setOption = vi.fn();
 const dispose = vi.fn();
-vi.mock('./echarts', () => ({
+vi.mock('../ChartFrame/echarts', () => ({
   echarts: { init: () => ({ setOption, resize: () => {}, dispose }) },
 }));
 

@@ -1,8 +1,7 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useMemo } from 'react';
 import type { MetricType } from '../../api/types';
 import { formatMetric } from '../../lib/format';
-import { ErrorState } from '../ErrorState/ErrorState';
-import { LoadingState } from '../LoadingState/LoadingState';
+import { baseOption, ChartFrame } from '../ChartFrame/ChartFrame';
 
 export interface SeriesPoint {
   date: string;
@@ -21,8 +20,6 @@ export interface TimeSeriesChartProps {
   height?: number;
 }
 
-type Status = 'loading' | 'ready' | 'failed';
-
 /** A sentence for screen readers: the range, the total and the peak. */
 export function describeSeries(p: Pick<TimeSeriesChartProps, 'metric' | 'series' | 'currency' | 'locale'>): string {
   const pts = p.series.filter((x): x is { date: string; value: number } => x.value !== null);
@@ -40,20 +37,12 @@ export function describeSeries(p: Pick<TimeSeriesChartProps, 'metric' | 'series'
  * assistive technology.
  */
 export function TimeSeriesChart({ title, metric, series, compare, currency, locale, height = 280 }: TimeSeriesChartProps) {
-  const el = useRef<HTMLDivElement>(null);
-  const chartRef = useRef<{ setOption: (o: unknown, notMerge?: boolean) => void; resize: () => void; dispose: () => void } | null>(null);
-  const [status, setStatus] = useState<Status>('loading');
-  const [attempt, setAttempt] = useState(0);
-  const titleId = useId();
-
   const option = useMemo(() => {
     const fmt = (v: number) => formatMetric(v, metric.type, { currency, locale, compact: true });
     const full = (v: number | null) => formatMetric(v, metric.type, { currency, locale });
     return {
-      animation: false,
-      aria: { enabled: true },
+      ...baseOption(metric.label, compare !== undefined),
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-      legend: compare ? { top: 0, left: 0, data: [metric.label, `${metric.label} (comparison)`] } : undefined,
       tooltip: {
         trigger: 'axis',
         formatter: (items: Array<{ dataIndex: number; seriesIndex: number; marker: string }>) =>
@@ -80,63 +69,8 @@ export function TimeSeriesChart({ title, metric, series, compare, currency, loca
             ]
           : []),
       ],
-      color: ['#2f4fd8', '#8a94a6'],
     };
   }, [series, compare, metric, currency, locale]);
 
-  useEffect(() => {
-    let disposed = false;
-    let observer: ResizeObserver | null = null;
-    setStatus('loading');
-    import('./echarts')
-      .then(({ echarts }) => {
-        if (disposed || !el.current) return;
-        const chart = echarts.init(el.current, undefined, { renderer: 'svg' });
-        chartRef.current = chart;
-        observer = new ResizeObserver(() => chart.resize());
-        observer.observe(el.current);
-        setStatus('ready');
-      })
-      .catch(() => {
-        if (!disposed) setStatus('failed');
-      });
-    return () => {
-      disposed = true;
-      observer?.disconnect();
-      chartRef.current?.dispose();
-      chartRef.current = null;
-    };
-  }, [attempt]);
-
-  useEffect(() => {
-    if (status === 'ready') chartRef.current?.setOption(option, true);
-  }, [status, option]);
-
-  return (
-    <figure className="card" style={{ margin: 0 }}>
-      <figcaption id={titleId} style={{ fontWeight: 600, marginBottom: '0.5rem' }}>
-        {title}
-      </figcaption>
-      {status === 'failed' && (
-        <ErrorState error={new Error('The chart could not be loaded.')} onRetry={() => setAttempt((n) => n + 1)} />
-      )}
-      <div style={{ position: 'relative', height, display: status === 'failed' ? 'none' : 'block' }}>
-        <div
-          ref={el}
-          role="img"
-          aria-labelledby={titleId}
-          aria-describedby={`${titleId}-desc`}
-          style={{ height: '100%', width: '100%' }}
-        />
-        {status === 'loading' && (
-          <div style={{ position: 'absolute', inset: 0 }}>
-            <LoadingState label="Loading chart…" />
-          </div>
-        )}
-      </div>
-      <p id={`${titleId}-desc`} className="visually-hidden">
-        {describeSeries({ metric, series, currency, locale })}
-      </p>
-    </figure>
-  );
+  return <ChartFrame title={title} option={option} height={height} description={describeSeries({ metric, series, currency, locale })} />;
 }

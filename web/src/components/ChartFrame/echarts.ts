@@ -1,4 +1,4 @@
-// The only module that imports ECharts. TimeSeriesChart loads it with a
+// The only module that imports ECharts. ChartFrame loads it with a
 // dynamic import, so ECharts lands in its own chunk, fetched on demand, and
 // only the pieces registered here are bundled (tree-shaken echarts/core).
 import { BarChart, LineChart } from 'echarts/charts';

@@ -1,7 +1,7 @@
 import { useId, useMemo } from 'react';
-import { useSearchParams } from 'react-router';
+import { useParams, useSearchParams } from 'react-router';
 import { useApiRoot, useReport, useReportSchema, useResourceList } from '../../api/hooks';
-import type { ReportRow } from '../../api/types';
+import type { AttributionModel, ReportRow } from '../../api/types';
 import { DateRangePicker } from '../../components/DateRangePicker/DateRangePicker';
 import { EmptyState } from '../../components/EmptyState/EmptyState';
 import { ErrorState } from '../../components/ErrorState/ErrorState';
@@ -10,54 +10,81 @@ import { MetricTable } from '../../components/MetricTable/MetricTable';
 import { PageHeader } from '../../components/PageHeader/PageHeader';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart/TimeSeriesChart';
 import { BreakdownChart } from '../../components/BreakdownChart/BreakdownChart';
+import { Pagination } from '../../components/Pagination/Pagination';
 import { PathView } from '../../components/PathView/PathView';
 import { readPeriod, todayIn, writePeriod } from '../../lib/dateRange';
-import { humanize, labelize } from '../../lib/format';
+import { labelize } from '../../lib/format';
 import { useAccount } from '../auth/AccountContext';
-import { breakdownBars, chartKind, chartMetric, csvUrl, dateDimension, graphQuery, groupBy, reportFilters, reportNames, tableQuery } from './reportQuery';
+import { DictFilter } from './DictFilter';
+import { reportTitle } from './ReportsLayout';
+import {
+  breakdownBars,
+  chartKind,
+  chartMetric,
+  csvUrl,
+  dateDimension,
+  dictFilterDimensions,
+  graphQuery,
+  groupBy,
+  orderToSorting,
+  readPicked,
+  readTablePage,
+  reportFilters,
+  reportNames,
+  sortingToOrder,
+  TABLE_PAGE_SIZES,
+  tableQuery,
+  textFilterDimensions,
+  withParam,
+  writePicked,
+  writeTablePage,
+} from './reportQuery';
 
 function num(v: unknown): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-/** A first reports page: any report resource, a period, a table and a chart. */
-export function ReportsPage() {
+/**
+ * /a/:token/reports/:report — one report of the catalogue. Its state (period,
+ * comparison, grouping, filters, model, sort, page) is in the URL; an
+ * unknown name shows a not-found state naming it.
+ */
+export function ReportPage() {
+  const { report = '' } = useParams();
+  const root = useApiRoot();
+  if (root.data && !reportNames(root.data).includes(report)) {
+    return (
+      <>
+        <PageHeader title="Report not found" />
+        <EmptyState title={`There is no report “${report}”`}>
+          This server has no report called “{report}”. Pick one of the reports in the list; the link may be old or mistyped.
+        </EmptyState>
+      </>
+    );
+  }
+  // A new report starts with fresh state (no rows of the previous one while it loads).
+  return <ReportView key={report} report={report} />;
+}
+
+function ReportView({ report }: { report: string }) {
   const { account } = useAccount();
   const [params, setParams] = useSearchParams();
   const ids = useId();
-  const root = useApiRoot();
-  const names = root.data ? reportNames(root.data) : [];
-  const report = params.get('report') && names.includes(params.get('report') ?? '') ? params.get('report') : (names[0] ?? null);
-  const schema = useReportSchema(report ?? undefined);
+  const schema = useReportSchema(report);
   const today = todayIn(account.time_zone);
   const period = useMemo(() => readPeriod(params, today), [params, today]);
   const group = schema.data ? groupBy(schema.data, params.get('group_by')) : null;
   const metric = schema.data ? chartMetric(schema.data, params.get('metric')) : null;
   const filters = schema.data ? reportFilters(schema.data, params) : undefined;
-  const table = useReport(report ?? undefined, schema.data ? tableQuery(account.token, schema.data, period, group, filters) : null);
-  const graph = useReport(report ?? undefined, schema.data && metric ? graphQuery(account.token, schema.data, period, metric, filters) : null);
+  const page = schema.data ? readTablePage(schema.data, group, params) : undefined;
+  const tableParams = schema.data ? tableQuery(account.token, schema.data, period, group, filters, page) : null;
+  const table = useReport(report, tableParams);
+  const graph = useReport(report, schema.data && metric ? graphQuery(account.token, schema.data, period, metric, filters) : null);
   const hasModel = Boolean(schema.data && 'model' in schema.data.dimensions);
-  const models = useResourceList('attribution-model', hasModel ? new URLSearchParams({ account: account.token, limit: '100' }) : null);
+  const models = useResourceList<AttributionModel>('attribution-model', hasModel ? new URLSearchParams({ account: account.token, limit: '100' }) : null);
 
-  const setParam = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v === '') next.delete(k);
-    else next.set(k, v);
-    setParams(next);
-  };
+  const setParam = (k: string, v: string) => setParams(withParam(params, k, v));
 
-  if (root.isPending) return <LoadingState label="Loading reports…" />;
-  if (root.isError) return <ErrorState error={root.error} onRetry={() => void root.refetch()} />;
-  if (!report) {
-    return (
-      <>
-        <PageHeader title="Reports" />
-        <EmptyState title="No reports yet">
-          This server publishes no report resources yet. Reports appear here once the aggregate tables are built.
-        </EmptyState>
-      </>
-    );
-  }
   const s = schema.data;
   const date = s ? dateDimension(s) : null;
   const kind = chartKind(date, group, params.get('chart'));
@@ -71,20 +98,8 @@ export function ReportsPage() {
 
   return (
     <>
-      <PageHeader title="Reports" description={`${account.name} · times in ${account.time_zone}`} />
+      <PageHeader title={reportTitle(report)} description={`${account.name} · times in ${account.time_zone}`} />
       <div className="toolbar" style={{ justifyContent: 'flex-start' }}>
-        <div>
-          <label htmlFor={`${ids}-report`} style={{ display: 'block', fontWeight: 600 }}>
-            Report
-          </label>
-          <select id={`${ids}-report`} className="select" value={report} onChange={(e) => setParam('report', e.target.value)}>
-            {names.map((n) => (
-              <option key={n} value={n}>
-                {humanize(n.replace(/^report-/, ''))}
-              </option>
-            ))}
-          </select>
-        </div>
         {s && (
           <div>
             <label htmlFor={`${ids}-group`} style={{ display: 'block', fontWeight: 600 }}>
@@ -111,20 +126,20 @@ export function ReportsPage() {
               onChange={(e) => setParam('model', e.target.value)}
             >
               {models.data.objects.map((m) => (
-                <option key={String(m.id)} value={String(m.id)}>
-                  {String(m.name)}
+                <option key={m.id} value={m.id}>
+                  {m.name}
                 </option>
               ))}
             </select>
           </div>
         )}
         {s &&
-          Object.entries(s.dimensions)
-            .filter(([k, d]) => d.type === 'string' && s.filtering?.[k] !== undefined)
-            .map(([k, d]) => (
+          textFilterDimensions(s).map((k) => {
+            const send = (v: string) => v.trim() !== (params.get(`f.${k}`) ?? '') && setParam(`f.${k}`, v.trim());
+            return (
               <div key={k}>
                 <label htmlFor={`${ids}-f-${k}`} style={{ display: 'block', fontWeight: 600 }}>
-                  {labelize(d.verbose_name)} is
+                  {labelize(s.dimensions[k]?.verbose_name ?? k)} is
                 </label>
                 <input
                   id={`${ids}-f-${k}`}
@@ -132,14 +147,31 @@ export function ReportsPage() {
                   defaultValue={params.get(`f.${k}`) ?? ''}
                   placeholder="any"
                   onKeyDown={(e) => {
-                    if (e.key === 'Enter') setParam(`f.${k}`, e.currentTarget.value.trim());
+                    if (e.key === 'Enter') send(e.currentTarget.value);
                   }}
-                  onBlur={(e) => setParam(`f.${k}`, e.currentTarget.value.trim())}
+                  onBlur={(e) => send(e.currentTarget.value)}
                 />
               </div>
-            ))}
-        {date && <DateRangePicker value={period} today={today} onChange={(p) => setParams(writePeriod(params, p))} />}
+            );
+          })}
+        {date && <DateRangePicker value={period} today={today} onChange={(p) => setParams(withParam(writePeriod(params, p), 'offset', ''))} />}
       </div>
+      {s && dictFilterDimensions(s).length > 0 && (
+        <div className="reports-filters" role="group" aria-label="Filters">
+          {dictFilterDimensions(s).map((dim) => (
+            <DictFilter
+              key={dim}
+              account={account.token}
+              report={report}
+              schema={s}
+              dimension={dim}
+              selected={readPicked(params, dim)}
+              onChange={(picked) => setParams(writePicked(params, dim, picked))}
+            />
+          ))}
+        </div>
+      )}
+      {schema.isPending && <LoadingState label="Loading report…" />}
       {schema.isError && <ErrorState error={schema.error} onRetry={() => void schema.refetch()} />}
       {s && metric && metricDef && (
         <div className="stack">
@@ -219,18 +251,30 @@ export function ReportsPage() {
           ) : (
             <>
             <p>
-              <a className="btn btn-small" href={csvUrl(report, tableQuery(account.token, s, period, group, filters))} download>
+              <a className="btn btn-small" href={csvUrl(report, tableParams ?? new URLSearchParams())} download>
                 Export CSV
               </a>
             </p>
             <MetricTable
-              caption={`${humanize(report.replace(/^report-/, ''))} by ${group ?? 'total'}`}
+              caption={`${reportTitle(report)} by ${group ?? 'total'}`}
               dimensions={group ? [{ key: group, label: labelize(s.dimensions[group]?.verbose_name ?? group), type: s.dimensions[group]?.type ?? 'string' }] : []}
               metrics={Object.entries(s.metrics).map(([k, m]) => ({ key: k, label: labelize(m.verbose_name), type: m.type, higherIsBetter: m.higher_is_better }))}
               rows={table.data.objects}
               totals={table.data.meta.totals}
               currency={currency}
+              sorting={orderToSorting(page?.orderBy ?? null)}
+              onSortingChange={(sorting) => page && setParams(writeTablePage(params, { ...page, orderBy: sortingToOrder(sorting), offset: 0 }))}
             />
+            {page && (table.data.meta.total_count > page.limit || page.offset > 0) && (
+              <Pagination
+                offset={page.offset}
+                limit={page.limit}
+                total={table.data.meta.total_count}
+                pageSizes={TABLE_PAGE_SIZES}
+                noun="groups"
+                onChange={(p) => setParams(writeTablePage(params, { ...page, ...p }))}
+              />
+            )}
             </>
           )}
         </div>
