@@ -122,7 +122,6 @@ type Conductor struct {
 	id      string
 
 	river      *river.Client[*sql.Tx]
-	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error
 	closeRiver func() // the driver's listener pool
 	pollOnly   bool   // River learns of this process's inserts only when told (nudge)
 	wakeCh     chan struct{}

@@ -481,7 +481,7 @@ func (c *Conductor) RunInline(ctx context.Context, p InlineParams) error {
 		if err != nil {
 			return err
 		}
-		done := c.execute(ctx, cl, nil)
+		done := c.execute(ctx, cl)
 		if p.Progress != nil {
 			p.Progress(done, i+1, len(items))
 		}

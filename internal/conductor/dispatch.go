@@ -490,7 +490,7 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 					b.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
 					args = append(args, w.id, res[start+i].Job.ID)
 				}
-				b.WriteString(` END, "waiting_reason" = '' WHERE "status" = ? AND "river_job_id" IS NULL AND "id" IN (` + inClause(len(part)) + `)`)
+				b.WriteString(` END, "waiting_reason" = '' WHERE ` + byIDGuard + ` = ? AND "river_job_id" IS NULL AND "id" IN (` + inClause(len(part)) + `)`)
 				args = append(args, Waiting)
 				for _, w := range part {
 					args = append(args, w.id)
@@ -513,7 +513,7 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 		for reason, ids := range byReason {
 			for _, part := range chunks(ids, 200) {
 				args := append([]any{reason, Waiting}, int64Args(part)...)
-				if _, err := q.Exec(ctx, `UPDATE "command_run" SET "waiting_reason" = ? WHERE "status" = ? AND "id" IN (`+inClause(len(part))+`)`, args...); err != nil {
+				if _, err := q.Exec(ctx, `UPDATE "command_run" SET "waiting_reason" = ? WHERE `+byIDGuard+` = ? AND "id" IN (`+inClause(len(part))+`)`, args...); err != nil {
 					return err
 				}
 			}
@@ -549,6 +549,15 @@ func firstPerQueue(jobs []river.InsertManyParams) []river.InsertManyParams {
 	}
 	return out
 }
+
+// byIDGuard is a run's status in a statement that picks runs by id and
+// checks their status too: written as an expression, so no planner takes
+// the status indexes (SQLite did, and visited every Waiting run) over the
+// primary key. slotByIDGuard is the same for slots.
+const (
+	byIDGuard     = `("status" + 0)`
+	slotByIDGuard = `("status" || '')`
+)
 
 // takeToken consumes one rate token of group, refilling continuously. It
 // returns how long until a token exists when there is none. Groups without

@@ -569,10 +569,16 @@ const promoteBatch = 1000
 // transaction that records a success, so children start at once). It
 // returns the candidates found and the runs created.
 func (c *Conductor) promote(ctx context.Context, tx *db.Tx, now time.Time, dependantsOf int64) (int, int, error) {
+	// For dependants, the planners must look the few slots up by primary
+	// key, not through the status indexes (see slotByIDGuard).
+	status := `s."status"`
+	if dependantsOf != 0 {
+		status = `(s."status" || '')`
+	}
 	q := `SELECT s."id" FROM "command_slot" s
 		JOIN "command_definition" d ON d."id" = s."definition_id" AND d."active" = TRUE
-		WHERE s."status" = 'pending' AND s."period_end" <= ?
-		AND (s."account_id" IS NULL OR s."account_id" IN (SELECT "account_id" FROM "command_account" WHERE "enabled" = TRUE))
+		WHERE ` + status + ` = 'pending' AND s."period_end" <= ?
+		AND (s."account_id" IS NULL OR EXISTS (SELECT 1 FROM "command_account" ca WHERE ca."account_id" = s."account_id" AND ca."enabled" = TRUE))
 		AND NOT EXISTS (SELECT 1 FROM "command_slot_dependency" sd JOIN "command_slot" p ON p."id" = sd."depends_on_slot_id"
 			WHERE sd."slot_id" = s."id" AND p."status" <> 'success')
 		AND NOT EXISTS (SELECT 1 FROM "command_run" r WHERE r."slot_id" = s."id" AND r."status" IN (0, 1))`
@@ -587,7 +593,8 @@ func (c *Conductor) promote(ctx context.Context, tx *db.Tx, now time.Time, depen
 		// The dependants first, then the candidates among them by primary
 		// key: one statement joining both let PostgreSQL, with statistics
 		// from before the day's slots existed, scan every pending slot
-		// (10 ms a run with 12,000 slots) instead of the few dependants.
+		// (10 ms a run with 12,000 slots) instead of the few dependants;
+		// SQLite did the same through the status index.
 		children, err := queryIDs(ctx, c.cached(tx), `SELECT "slot_id" FROM "command_slot_dependency" WHERE "depends_on_slot_id" = ?`, dependantsOf)
 		if err != nil {
 			return 0, 0, err
@@ -604,7 +611,7 @@ func (c *Conductor) promote(ctx context.Context, tx *db.Tx, now time.Time, depen
 	created := 0
 	for _, part := range chunks(ids, 200) {
 		args := append([]any{now}, int64Args(part)...)
-		moved, err := queryIDs(ctx, c.cached(tx), `UPDATE "command_slot" SET "status" = 'waiting', "updated" = ? WHERE "status" = 'pending' AND "id" IN (`+inClause(len(part))+`) RETURNING "id"`, args...)
+		moved, err := queryIDs(ctx, c.cached(tx), `UPDATE "command_slot" SET "status" = 'waiting', "updated" = ? WHERE `+slotByIDGuard+` = 'pending' AND "id" IN (`+inClause(len(part))+`) RETURNING "id"`, args...)
 		if err != nil {
 			return 0, 0, err
 		}

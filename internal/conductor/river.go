@@ -52,9 +52,6 @@ func driverFor(d *db.DB) riverdriver.Driver[*sql.Tx] {
 // River instead wakes this process's producer whenever the process inserts
 // outside a transaction, which dispatch does after it commits (nudge). On
 // SQLite one process works the queue, so no other process needs telling.
-// It is a value type: River's JobCompleteTx names the driver type, and a
-// zero value must still unwrap a transaction (riversqlite allows a nil
-// driver there).
 type sqlitePollOnly struct{ *riversqlite.Driver }
 
 func (sqlitePollOnly) SupportsListener() bool     { return false }
@@ -172,17 +169,6 @@ func (c *Conductor) newRiver(ctx context.Context) error {
 	}
 	c.river, c.closeRiver = client, closeDriver
 	c.pollOnly = !driver.SupportsListener()
-	if c.control.Dialect() == db.Postgres {
-		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
-			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
-			return err
-		}
-	} else {
-		c.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[runArgs]) error {
-			_, err := river.JobCompleteTx[sqlitePollOnly](ctx, tx, job)
-			return err
-		}
-	}
 	return nil
 }
 
