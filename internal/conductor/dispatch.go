@@ -500,7 +500,10 @@ func (c *Conductor) dispatch(ctx context.Context) (int, error) {
 				}
 			}
 			dispatched = len(picked)
-			if c.pollOnly {
+			if c.pollOnly && queued == 0 {
+				// River had no job waiting for a worker, so no finishing
+				// job will make it fetch these: tell it. (With jobs
+				// waiting, River fetches as its workers free up.)
 				nudge = firstPerQueue(params)
 			}
 		}
