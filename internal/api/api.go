@@ -72,6 +72,9 @@ type Server struct {
 	metrics    *httpMetrics
 	reports    *report.Engine
 	cache      *respCache // encoded GETs of client model resources (respcache.go)
+	// tableResources maps client tables to the model resource listing
+	// them (reportSchemaDoc).
+	tableResources map[string]string
 }
 
 // New builds the router.
@@ -100,6 +103,8 @@ func New(deps Deps) (*Server, error) {
 		loginEmail: newFailureWindow(deps.Limits.LoginPerEmail, deps.Limits.LoginWindow, deps.Now),
 		loginIP:    newFailureWindow(deps.Limits.LoginPerIP, deps.Limits.LoginWindow, deps.Now),
 		reports:    report.NewEngine(report.Options{CSVMaxRows: deps.Limits.ReportCSVRows}),
+
+		tableResources: resourcesByTable(deps.Resources),
 	}
 	doc, err := buildOpenAPI(deps.Resources, deps.Reports)
 	if err != nil {
@@ -251,7 +256,7 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 		entry := map[string]any{"list_endpoint": "/api/v1/" + name + "/", "schema": "/api/v1/" + name + "/schema/"}
 		if full {
 			rep, _ := s.deps.Reports.Get(name)
-			entry["schema"] = report.SchemaDoc(rep)
+			entry["schema"] = s.reportSchemaDoc(rep)
 		}
 		out[name] = entry
 	}

@@ -92,7 +92,7 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 			"properties": obj{"error": obj{
 				"type": "object", "required": []string{"code", "message"},
 				"properties": obj{
-					"code":       obj{"type": "string"},
+					"code":       ref("ErrorCode"),
 					"message":    obj{"type": "string"},
 					"request_id": obj{"type": "string"},
 					"fields":     obj{"type": "object", "additionalProperties": obj{"type": "array", "items": obj{"type": "string"}}},
@@ -117,6 +117,7 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 			},
 		},
 	}
+	docSchemas(schemas)
 	errs := obj{
 		"400": errorResponse("Bad request, invalid filter, ordering, pagination or validation failure"),
 		"401": errorResponse("Missing or wrong credentials"),
@@ -140,7 +141,9 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 		return out
 	}
 	paths := obj{
-		"/api/v1/":             obj{"get": obj{"summary": "List every resource", "security": []any{}, "responses": obj{"200": okJSON("Resources", obj{"type": "object"})}}},
+		"/api/v1/": obj{"get": obj{"summary": "List every resource", "security": []any{},
+			"parameters": []any{obj{"name": "fullschema", "in": "query", "description": "true inlines each resource's schema", "schema": obj{"type": "string"}}},
+			"responses":  obj{"200": okJSON("Resources", ref("RootListing"))}}},
 		"/api/v1/openapi.json": obj{"get": obj{"summary": "This document", "security": []any{}, "responses": obj{"200": okJSON("OpenAPI", obj{"type": "object"})}}},
 		"/api/v1/auth/login/": obj{"post": obj{"summary": "Log in with email and password", "security": []any{},
 			"requestBody": jsonBody(obj{"type": "object", "required": []string{"email", "password"}, "properties": obj{"email": obj{"type": "string"}, "password": obj{"type": "string"}}}),
@@ -227,7 +230,7 @@ func buildOpenAPI(reg *resource.Registry, reports *report.Registry) ([]byte, err
 			}
 		}
 		paths["/api/v1/"+name+"/{pk}/"] = detail
-		paths["/api/v1/"+name+"/schema/"] = obj{"get": obj{"summary": "Schema of " + name, "security": []any{}, "responses": obj{"200": okJSON("Schema", obj{"type": "object"})}}}
+		paths["/api/v1/"+name+"/schema/"] = obj{"get": obj{"summary": "Schema of " + name, "security": []any{}, "responses": obj{"200": okJSON("Schema", ref("ModelSchemaDoc"))}}}
 		paths["/api/v1/"+name+"/set/{pks}/"] = obj{
 			"parameters": append(append([]any{}, params...), obj{"name": "pks", "in": "path", "required": true, "schema": obj{"type": "string"}, "description": "ids separated by ;"}),
 			"get": obj{"summary": "Get several " + name, "responses": with(obj{"200": okJSON("Objects", obj{"type": "object", "required": []string{"objects"},

@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -180,6 +182,108 @@ func TestOpenAPIDocument(t *testing.T) {
 		for _, want := range []string{"account", "priority__range", "created__week_day", "pattern__iregex", "channel__in", "limit", "order_by"} {
 			if !found[want] {
 				t.Errorf("pattern list lacks query parameter %s", want)
+			}
+		}
+	})
+}
+
+// TestOpenAPIDocuments: the documents the server builds by hand (the
+// root listing, model and report /schema/ documents, report responses,
+// the error envelope's codes) are named component schemas that the paths
+// reference, so generated clients get precise types; every real schema
+// document validates against them, and they reject what the server never
+// writes.
+func TestOpenAPIDocuments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
+		f := apitest.New(t, tg, api.Limits{})
+		o, err := loadOpenAPI(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := o.doc["paths"].(map[string]any)
+		schemas := o.doc["components"].(map[string]any)["schemas"].(map[string]any)
+		// dig follows keys through nested objects (and array indexes as
+		// ints); nil when a step is missing.
+		dig := func(v any, keys ...any) any {
+			for _, k := range keys {
+				switch k := k.(type) {
+				case string:
+					m, _ := v.(map[string]any)
+					v = m[k]
+				case int:
+					a, _ := v.([]any)
+					if k >= len(a) {
+						return nil
+					}
+					v = a[k]
+				}
+			}
+			return v
+		}
+		okSchema := func(path string) any {
+			return dig(paths, path, "get", "responses", "200", "content", "application/json", "schema")
+		}
+		refTo := func(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+		check := func(what string, got any, want string) {
+			t.Helper()
+			if !reflect.DeepEqual(got, refTo(want)) {
+				t.Errorf("%s: %v, want a reference to %s", what, got, want)
+			}
+		}
+		for _, name := range []string{"RootListing", "RootEntry", "ModelSchemaDoc", "ReportSchemaDoc", "SchemaField", "FilteringRule",
+			"ReportDimensionDoc", "ReportMetricDoc", "MetricType", "ReportResponse", "ReportRow", "ReportValue", "DictValue", "ErrorCode"} {
+			if _, ok := schemas[name]; !ok {
+				t.Errorf("component schema %s missing", name)
+			}
+		}
+		check("GET /api/v1/", okSchema("/api/v1/"), "RootListing")
+		check("Error.error.code", dig(schemas, "Error", "properties", "error", "properties", "code"), "ErrorCode")
+		check("ReportMeta.totals", dig(schemas, "ReportMeta", "properties", "totals"), "ReportRow")
+		var docs []string // every /schema/ URL
+		for _, name := range f.App.Resources.Names() {
+			check(name+" schema", okSchema("/api/v1/"+name+"/schema/"), "ModelSchemaDoc")
+			docs = append(docs, "/api/v1/"+name+"/schema/")
+		}
+		reports := f.App.Reports.Names()
+		if len(reports) == 0 {
+			t.Fatal("the app declares no reports")
+		}
+		for _, name := range reports {
+			check(name+" schema", okSchema("/api/v1/"+name+"/schema/"), "ReportSchemaDoc")
+			check(name+" list", dig(okSchema("/api/v1/"+name+"/"), "allOf", 0), "ReportResponse")
+			docs = append(docs, "/api/v1/"+name+"/schema/")
+		}
+		for _, u := range append(docs, "/api/v1/", "/api/v1/?fullschema=true") {
+			rec := f.Do(apitest.Request{URL: u, Auth: "none"})
+			if rec.Code != 200 {
+				t.Fatalf("GET %s: %d", u, rec.Code)
+			}
+			if err := o.validate("GET", u, 200, rec.Body.Bytes()); err != nil {
+				t.Errorf("GET %s does not match openapi.json: %v", u, err)
+			}
+		}
+		// The catalogue's channel dimension names the channel resource.
+		rec := f.Do(apitest.Request{URL: "/api/v1/report-channel-performance/schema/", Auth: "none"})
+		var sch map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &sch)
+		if got := dig(sch, "fields", "channel", "related_schema"); got != "/api/v1/channel/schema/" {
+			t.Errorf("report-channel-performance channel related_schema: %v", got)
+		}
+		// The schemas are not rubber stamps.
+		for _, bad := range []struct{ url, body string }{
+			{"/api/v1/pattern/schema/", `{"allowed_detail_http_methods": [], "allowed_list_http_methods": [], "default_format": "application/json", "default_limit": 20, "max_limit": 1000, "fields": {"x": {"type": "blob"}}}`},
+			{"/api/v1/pattern/schema/", `{"allowed_detail_http_methods": ["GET"], "allowed_list_http_methods": [], "default_format": "application/json", "default_limit": 20, "max_limit": 1000, "fields": {}}`},
+			{"/api/v1/pattern/schema/", `{"allowed_detail_http_methods": [], "allowed_list_http_methods": [], "default_format": "application/json", "default_limit": 20, "max_limit": 1000, "fields": {}, "filtering": {"x": 3}}`},
+			{"/api/v1/" + reports[0] + "/schema/", `{"allowed_detail_http_methods": [], "allowed_list_http_methods": ["get"], "default_format": "application/json", "default_limit": 20, "max_limit": 1000, "fields": {}, "ordering": [], "verbose_name": "x", "dimensions": {}}`},
+			{"/api/v1/", `{"pattern": {"list_endpoint": "/api/v1/pattern/"}}`},
+			{"/api/v1/pattern/", `{"error": {"code": "oops", "message": "x"}}`},
+		} {
+			status := 200
+			if strings.Contains(bad.body, `"error"`) {
+				status = 400
+			}
+			if err := o.validate("GET", bad.url, status, []byte(bad.body)); err == nil {
+				t.Errorf("GET %s validated %s", bad.url, bad.body)
 			}
 		}
 	})

@@ -741,6 +741,64 @@ func TestReportSchemaGolden(t *testing.T) {
 	})
 }
 
+// TestReportDictRelatedSchema: a dict dimension over a table a model
+// resource lists points at that resource's schema (related_type to_one),
+// in /schema/ and in the root's fullschema, so a client lists every value
+// from the resource, not only those the report has rows for; a dict
+// dimension over a table no resource lists has no related_schema.
+func TestReportDictRelatedSchema(t *testing.T) {
+	unserved := myData()
+	unserved.Name = "report-unserved"
+	unserved.Dimensions = append(unserved.Dimensions, report.Dimension{Name: "source", Type: report.Dict, Related: "traffic_source", Verbose: "Source"})
+	field := func(sch map[string]any, name string) map[string]any {
+		f, _ := sch["fields"].(map[string]any)[name].(map[string]any)
+		return f
+	}
+	related := func(t *testing.T, sch map[string]any) {
+		t.Helper()
+		if ch := field(sch, "channel"); ch["related_schema"] != "/api/v1/channel/schema/" || ch["related_type"] != "to_one" || ch["type"] != "dict" {
+			t.Errorf("channel field: %v", ch)
+		}
+		for _, name := range []string{"date", "visits"} {
+			if f := field(sch, name); f["related_schema"] != nil || f["related_type"] != nil {
+				t.Errorf("%s field points at a resource: %v", name, f)
+			}
+		}
+	}
+	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
+		f := newReportFixture(t, tg, api.Limits{}, myData(), unserved)
+		runReports(t, f, []scenario{
+			{name: "schema names the channel resource", req: apitest.Request{URL: "/api/v1/report-my-data/schema/", Auth: "none"}, status: 200,
+				check: func(t *testing.T, _ *httptest.ResponseRecorder, b map[string]any) { related(t, b) }},
+			{name: "fullschema inlines the same", req: apitest.Request{URL: "/api/v1/?fullschema=true", Auth: "none"}, status: 200,
+				check: func(t *testing.T, _ *httptest.ResponseRecorder, b map[string]any) {
+					sch, _ := b["report-my-data"].(map[string]any)["schema"].(map[string]any)
+					related(t, sch)
+				}},
+			{name: "no resource lists traffic_source", req: apitest.Request{URL: "/api/v1/report-unserved/schema/", Auth: "none"}, status: 200,
+				check: func(t *testing.T, _ *httptest.ResponseRecorder, b map[string]any) {
+					related(t, b)
+					if src := field(b, "source"); src["type"] != "dict" || src["related_schema"] != nil || src["related_type"] != nil {
+						t.Errorf("source field: %v", src)
+					}
+				}},
+			{name: "the related schema is served", req: apitest.Request{URL: "/api/v1/channel/schema/", Auth: "none"}, status: 200},
+			// The report has rows for channels 1-3; the resource lists all
+			// four, so a filter picker offers the fourth too.
+			{req: get(R + "&group_by=channel&order_by=channel"), status: 200, check: func(t *testing.T, _ *httptest.ResponseRecorder, b map[string]any) {
+				if n := len(b["objects"].([]any)); n != 3 {
+					t.Errorf("report groups: %d, want 3", n)
+				}
+			}},
+			{req: get("/api/v1/channel/" + A), status: 200, check: func(t *testing.T, _ *httptest.ResponseRecorder, b map[string]any) {
+				if n := len(b["objects"].([]any)); n != 4 {
+					t.Errorf("channels: %d, want 4", n)
+				}
+			}},
+		})
+	})
+}
+
 // myRollup is report-my-data over a daily table and a monthly rollup.
 func myRollup() *report.Report {
 	r := myData()

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cubedhq/cubed/internal/api/resource"
@@ -19,7 +20,7 @@ func (s *Server) reportRoute(w http.ResponseWriter, r *http.Request, rt route, r
 	switch rt.kind {
 	case "schema":
 		if methodCheck(w, r, []string{"GET"}) {
-			WriteJSON(w, http.StatusOK, report.SchemaDoc(rep))
+			WriteJSON(w, http.StatusOK, s.reportSchemaDoc(rep))
 		}
 	case "list":
 		if methodCheck(w, r, []string{"GET"}) {
@@ -28,6 +29,49 @@ func (s *Server) reportRoute(w http.ResponseWriter, r *http.Request, rt route, r
 	default:
 		WriteError(w, r, http.StatusNotFound, "not_found", fmt.Sprintf("Report %s has no detail or set URLs.", rep.Name), nil)
 	}
+}
+
+// reportSchemaDoc is the report's /schema/ document: report.SchemaDoc,
+// plus, on the field of each dict dimension whose related table a model
+// resource serves, related_type "to_one" and that resource's
+// related_schema, as model resources point at their relations (§9). A
+// client lists the dimension's values from the resource rather than from
+// the report's rows. The report package knows only the table; this layer
+// knows the resources.
+func (s *Server) reportSchemaDoc(rep *report.Report) map[string]any {
+	doc := report.SchemaDoc(rep)
+	fields, _ := doc["fields"].(map[string]any)
+	for _, name := range rep.DimensionNames() {
+		if rep.DimensionType(name) != report.Dict {
+			continue
+		}
+		res, ok := s.tableResources[rep.DimensionRelated(name)]
+		if !ok {
+			continue
+		}
+		if f, ok := fields[name].(map[string]any); ok {
+			f["related_type"] = "to_one"
+			f["related_schema"] = "/api/v1/" + res + "/schema/"
+		}
+	}
+	return doc
+}
+
+// resourcesByTable maps each client table to the model resource that
+// lists it (the first by name when several do); a report's dict
+// dimensions, which read client tables, point at these.
+func resourcesByTable(reg *resource.Registry) map[string]string {
+	out := map[string]string{}
+	for _, name := range reg.Names() {
+		r, _ := reg.Get(name)
+		if !r.IsClient() || !slices.Contains(r.ListMethods, http.MethodGet) {
+			continue
+		}
+		if _, taken := out[r.Model.Name]; !taken {
+			out[r.Model.Name] = name
+		}
+	}
+	return out
 }
 
 // etagMatches reads If-None-Match (a list, weak tags allowed, or *).
@@ -154,11 +198,11 @@ func reportMetricSchema(t report.Type) obj {
 }
 
 // addReportPaths documents every report: its list path with parameters
-// and filters, its schema path, and one component schema per report row.
+// and filters (a ReportResponse whose objects are the report's own row
+// schema), its schema path (ReportSchemaDoc), and one component schema
+// per report row. ReportMeta is declared even without reports, since
+// ReportResponse names it.
 func addReportPaths(paths, schemas obj, with func(obj) obj, reports *report.Registry) {
-	if reports == nil {
-		return
-	}
 	schemas["ReportMeta"] = obj{
 		"type": "object", "required": []string{"currency", "data_version", "served_from", "total_count"},
 		"properties": obj{
@@ -166,8 +210,12 @@ func addReportPaths(paths, schemas obj, with func(obj) obj, reports *report.Regi
 			"total_count": obj{"type": "integer"}, "limit": obj{"type": "integer"}, "offset": obj{"type": "integer"},
 			"next": obj{"type": []string{"string", "null"}}, "previous": obj{"type": []string{"string", "null"}},
 			"granularity": obj{"type": "string", "enum": []string{"hourly", "daily", "weekly", "monthly"}},
-			"totals":      obj{"type": "object"}, "defaults": obj{"type": "object"},
+			"totals":      ref("ReportRow"),
+			"defaults":    obj{"type": "object", "additionalProperties": obj{"type": []string{"string", "number"}}, "description": "Default filters applied: dimension -> value"},
 		},
+	}
+	if reports == nil {
+		return
 	}
 	for _, name := range reports.Names() {
 		rep, _ := reports.Get(name)
@@ -196,8 +244,8 @@ func addReportPaths(paths, schemas obj, with func(obj) obj, reports *report.Regi
 		for _, f := range rep.Lookups() {
 			params = append(params, obj{"name": f, "in": "query", "schema": obj{"type": "string"}})
 		}
-		list := obj{"type": "object", "required": []string{"meta", "objects"},
-			"properties": obj{"meta": ref("ReportMeta"), "objects": obj{"type": "array", "items": ref(name)}}}
+		list := obj{"allOf": []any{ref("ReportResponse"),
+			obj{"type": "object", "properties": obj{"objects": obj{"type": "array", "items": ref(name)}}}}}
 		paths["/api/v1/"+name+"/"] = obj{
 			"parameters": params,
 			"get": obj{"summary": "Report " + name, "responses": with(obj{
@@ -207,6 +255,6 @@ func addReportPaths(paths, schemas obj, with func(obj) obj, reports *report.Regi
 				"503": errorResponse("A query ran past the request deadline"),
 			})},
 		}
-		paths["/api/v1/"+name+"/schema/"] = obj{"get": obj{"summary": "Schema of " + name, "security": []any{}, "responses": obj{"200": okJSON("Schema", obj{"type": "object"})}}}
+		paths["/api/v1/"+name+"/schema/"] = obj{"get": obj{"summary": "Schema of " + name, "security": []any{}, "responses": obj{"200": okJSON("Schema", ref("ReportSchemaDoc"))}}}
 	}
 }

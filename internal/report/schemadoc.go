@@ -94,6 +94,11 @@ func (r *Report) MetricType(name string) Type { return r.c.metBy[name].Type }
 // DictExtra lists a dict dimension's extra fields.
 func (r *Report) DictExtra(name string) []Field { return r.c.dimBy[name].Extra }
 
+// DimensionRelated is a dict dimension's related table ("" for other
+// types): the API layer, which knows the model resources, maps it to the
+// resource whose schema the report's /schema/ points at.
+func (r *Report) DimensionRelated(name string) string { return r.c.dimBy[name].Related }
+
 // SchemaDoc is the report's /schema/ document (spec/api.md §9): the
 // Tastypie keys, plus dimensions and metrics.
 func SchemaDoc(r *Report) map[string]any {

@@ -77,6 +77,16 @@ test('filter channel performance by a channel picked by name, then remove the ch
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Filter by Channel' });
   await expect(dialog).toBeVisible();
+  // The schema's related_schema points the picker at the channel resource,
+  // so it offers every channel, also those without rows in the report.
+  const schema = (await (await page.request.get('/api/v1/report-channel-performance/schema/')).json()) as {
+    fields: Record<string, { related_schema?: string }>;
+  };
+  expect(schema.fields.channel?.related_schema).toBe('/api/v1/channel/schema/');
+  const channels = (await (await page.request.get('/api/v1/channel/?account=c-a-demo-gb&limit=100')).json()) as { objects: Array<{ name: string }> };
+  const names = channels.objects.map((c) => c.name).sort();
+  expect(names.length).toBeGreaterThan(all.length);
+  await expect.poll(async () => (await dialog.locator('label:has(input[type=checkbox])').allTextContents()).map((t) => t.trim()).sort()).toEqual(names);
   const email = dialog.getByRole('checkbox', { name: 'Email', exact: true });
   await email.focus();
   await page.keyboard.press('Space');

@@ -10,7 +10,10 @@ export interface paths {
         /** List every resource */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true inlines each resource's schema */
+                    fullschema?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -23,7 +26,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["RootListing"];
                     };
                 };
             };
@@ -562,7 +565,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -1308,7 +1311,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -1912,7 +1915,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -3552,7 +3555,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -5851,7 +5854,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -7653,7 +7656,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -9541,7 +9544,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -11097,7 +11100,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -12087,7 +12090,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -13523,7 +13526,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -15103,7 +15106,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -16869,7 +16872,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -17756,7 +17759,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -19618,7 +19621,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -21060,7 +21063,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -22820,7 +22823,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -23133,9 +23136,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-assisted"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-assisted"][];
                         };
                         "text/csv": string;
                     };
@@ -23279,7 +23281,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -23517,9 +23519,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-campaigns"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-campaigns"][];
                         };
                         "text/csv": string;
                     };
@@ -23663,7 +23664,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -23885,9 +23886,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-channel-performance"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-channel-performance"][];
                         };
                         "text/csv": string;
                     };
@@ -24031,7 +24031,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -24221,9 +24221,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-devices-geo"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-devices-geo"][];
                         };
                         "text/csv": string;
                     };
@@ -24367,7 +24366,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -24571,9 +24570,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-goals"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-goals"][];
                         };
                         "text/csv": string;
                     };
@@ -24717,7 +24715,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -24923,9 +24921,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-landing-pages"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-landing-pages"][];
                         };
                         "text/csv": string;
                     };
@@ -25069,7 +25066,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -25257,9 +25254,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-model-comparison"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-model-comparison"][];
                         };
                         "text/csv": string;
                     };
@@ -25403,7 +25399,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -25591,9 +25587,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-overview"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-overview"][];
                         };
                         "text/csv": string;
                     };
@@ -25737,7 +25732,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -25909,9 +25904,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-paths"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-paths"][];
                         };
                         "text/csv": string;
                     };
@@ -26055,7 +26049,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -26261,9 +26255,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-products"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-products"][];
                         };
                         "text/csv": string;
                     };
@@ -26407,7 +26400,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -26695,9 +26688,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-sales"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-sales"][];
                         };
                         "text/csv": string;
                     };
@@ -26841,7 +26833,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -27099,9 +27091,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-search-console"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-search-console"][];
                         };
                         "text/csv": string;
                     };
@@ -27245,7 +27236,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -27399,9 +27390,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            meta: components["schemas"]["ReportMeta"];
-                            objects: components["schemas"]["report-seo-keywords"][];
+                        "application/json": components["schemas"]["ReportResponse"] & {
+                            objects?: components["schemas"]["report-seo-keywords"][];
                         };
                         "text/csv": string;
                     };
@@ -27545,7 +27535,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ReportSchemaDoc"];
                     };
                 };
             };
@@ -28082,7 +28072,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -29824,7 +29814,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -31860,7 +31850,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -32468,7 +32458,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -34486,7 +34476,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -35108,7 +35098,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": Record<string, never>;
+                        "application/json": components["schemas"]["ModelSchemaDoc"];
                     };
                 };
             };
@@ -35757,9 +35747,16 @@ export interface components {
             /** Format: date-time */
             readonly updated: string;
         };
+        /** @description A dict dimension's value: the related row's id and name, plus declared extra fields; {"id": null, "name": "(other)"} for top-N's folded row */
+        DictValue: {
+            id: number | null;
+            name: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         Error: {
             error: {
-                code: string;
+                code: components["schemas"]["ErrorCode"];
                 fields?: {
                     [key: string]: string[];
                 };
@@ -35767,6 +35764,8 @@ export interface components {
                 request_id?: string;
             };
         };
+        /** @enum {string} */
+        ErrorCode: "bad_request" | "invalid_filter" | "invalid_ordering" | "invalid_pagination" | "validation_failed" | "unauthenticated" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "throttled" | "internal" | "timeout" | "cancelled" | "unavailable" | "provider_busy" | "provider_error" | "invalid";
         "event-definition": {
             /** @description Inactive rows are hidden from lists unless a filter names active. */
             active: boolean;
@@ -35798,6 +35797,8 @@ export interface components {
             /** @description User id (control database); null from the command line. */
             uploaded_by: number | null;
         };
+        /** @description 1 (ALL: every lookup), 2 (ALL_WITH_RELATIONS: also across the relation) or the allowed lookups */
+        FilteringRule: (1 | 2) | string[];
         goal: {
             /** @description Inactive rows are hidden from lists unless a filter names active. */
             active: boolean;
@@ -35816,6 +35817,8 @@ export interface components {
             readonly id: number;
             readonly resource_uri: string;
         };
+        /** @enum {string} */
+        HttpMethod: "get" | "post" | "put" | "patch" | "delete";
         ListMeta: {
             limit: number;
             next: string | null;
@@ -35860,6 +35863,23 @@ export interface components {
             role: "viewer" | "editor" | "admin";
             /** @description resource_uri of a user */
             user: string;
+        };
+        /** @enum {string} */
+        MetricType: "integer" | "float" | "money" | "percentage" | "duration_seconds" | "date" | "dict";
+        ModelSchemaDoc: {
+            allowed_detail_http_methods: components["schemas"]["HttpMethod"][];
+            allowed_list_http_methods: components["schemas"]["HttpMethod"][];
+            /** @constant */
+            default_format: "application/json";
+            default_limit: number;
+            fields: {
+                [key: string]: components["schemas"]["SchemaField"];
+            };
+            filtering?: {
+                [key: string]: components["schemas"]["FilteringRule"];
+            };
+            max_limit: number;
+            ordering?: string[];
         };
         pattern: {
             /** @description Inactive rows are hidden from lists unless a filter names active. */
@@ -36297,10 +36317,20 @@ export interface components {
             seo_sales?: number | null;
             seo_visits?: number | null;
         };
+        ReportDimensionDoc: {
+            help_text: string;
+            timeframes: ("day" | "week" | "month" | "quarter" | "year")[];
+            /** @enum {string} */
+            type: "string" | "integer" | "date" | "datetime" | "dict";
+            verbose_name: string;
+        };
         ReportMeta: {
             currency: string;
             data_version: string;
-            defaults?: Record<string, never>;
+            /** @description Default filters applied: dimension -> value */
+            defaults?: {
+                [key: string]: string | number;
+            };
             /** @enum {string} */
             granularity?: "hourly" | "daily" | "weekly" | "monthly";
             limit?: number;
@@ -36309,7 +36339,90 @@ export interface components {
             previous?: string | null;
             served_from: string;
             total_count: number;
-            totals?: Record<string, never>;
+            totals?: components["schemas"]["ReportRow"];
+        };
+        ReportMetricDoc: {
+            /** @description The aggregation or formula as text, e.g. "sum(sales) / sum(visits)" */
+            aggregation: string;
+            help_text: string;
+            higher_is_better: boolean;
+            /** @description How meta.totals computes the metric */
+            totals: string;
+            type: components["schemas"]["MetricType"];
+            verbose_name: string;
+        };
+        ReportMetricValues: {
+            [key: string]: components["schemas"]["ReportValue"];
+        };
+        ReportResponse: {
+            meta: components["schemas"]["ReportMeta"];
+            objects: components["schemas"]["ReportRow"][];
+        };
+        /** @description One group of any report: its dimensions and metrics; compare and change with compare= (spec/api.md §10.5) */
+        ReportRow: {
+            change?: {
+                [key: string]: number | null;
+            };
+            compare?: components["schemas"]["ReportMetricValues"];
+        } & {
+            [key: string]: components["schemas"]["ReportValue"] | components["schemas"]["ReportMetricValues"];
+        };
+        ReportSchemaDoc: {
+            allowed_detail_http_methods: components["schemas"]["HttpMethod"][];
+            allowed_list_http_methods: components["schemas"]["HttpMethod"][];
+            /** @description The dimension compare and graph work on */
+            date_dimension?: string;
+            /** @constant */
+            default_format: "application/json";
+            default_limit: number;
+            dimensions: {
+                [key: string]: components["schemas"]["ReportDimensionDoc"];
+            };
+            fields: {
+                [key: string]: components["schemas"]["SchemaField"];
+            };
+            filtering?: {
+                [key: string]: components["schemas"]["FilteringRule"];
+            };
+            help_text?: string;
+            max_limit: number;
+            metrics: {
+                [key: string]: components["schemas"]["ReportMetricDoc"];
+            };
+            ordering: string[];
+            verbose_name: string;
+        };
+        ReportValue: (number | string | null) | components["schemas"]["DictValue"];
+        RootEntry: {
+            list_endpoint: string;
+            /** @description A URL, or with fullschema=true the schema itself */
+            schema: string | components["schemas"]["ModelSchemaDoc"] | components["schemas"]["ReportSchemaDoc"] | {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Every resource by name */
+        RootListing: {
+            [key: string]: components["schemas"]["RootEntry"];
+        };
+        SchemaField: {
+            blank: boolean;
+            /** @description The allowed values of a text field */
+            choices?: string[];
+            /** @description The declared default, or the string "No default provided." */
+            default: unknown;
+            help_text: string;
+            max_length?: number;
+            nullable: boolean;
+            primary_key: boolean;
+            readonly: boolean;
+            /** @description /api/v1/<resource>/schema/ of the related resource (a report's dict dimension: the resource listing its values) */
+            related_schema?: string;
+            /** @enum {string} */
+            related_type?: "to_one" | "to_many";
+            /** @enum {string} */
+            type: "string" | "integer" | "float" | "decimal" | "boolean" | "date" | "datetime" | "time" | "list" | "dict" | "related";
+            unique: boolean;
+            verbose_name: string;
         };
         "search-console-daily": {
             clicks: number;

@@ -1,32 +1,19 @@
-// Types of the Cubed HTTP API (shared/spec/api.md). What /api/v1/openapi.json
-// describes comes from the generated module (openapi.gen.ts, `npm run
-// gen:api`) under the names the dash uses. Written by hand, because the
-// OpenAPI document leaves them open (`Record<string, never>`): the root
-// listing, `/schema/` documents (model and report metadata), report rows'
-// totals and defaults, and the error codes' enumeration.
+// Types of the Cubed HTTP API (shared/spec/api.md), under the names the
+// dash uses. Everything /api/v1/openapi.json describes comes from the
+// generated module (openapi.gen.ts, `npm run gen:api`): the documents the
+// server builds by hand (root listing, model and report `/schema/`
+// documents, generic report rows and responses, error codes) are named
+// component schemas there. Written here only what no single document
+// fixes: the list envelope and model objects generic over a resource.
 import type { components, paths } from './openapi.gen';
 
 type Schemas = components['schemas'];
 
-/** §7: every error status has this body (the generated `Error`, its code narrowed). */
-export type ErrorEnvelope = Schemas['Error'] & { error: { code: ErrorCode } };
+/** §7: every error code the envelope carries. */
+export type ErrorCode = Schemas['ErrorCode'];
 
-export type ErrorCode =
-  | 'bad_request'
-  | 'invalid_filter'
-  | 'invalid_ordering'
-  | 'invalid_pagination'
-  | 'validation_failed'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'throttled'
-  | 'internal'
-  | 'timeout';
+/** §7: every error status has this body. */
+export type ErrorEnvelope = Schemas['Error'];
 
 /** §3.1 `GET /api/v1/auth/me/` */
 export type Me = Schemas['Me'];
@@ -52,110 +39,43 @@ export interface ResourceObject {
   [field: string]: unknown;
 }
 
-/** §2 `GET /api/v1/` */
-export type ApiRoot = Record<string, { list_endpoint: string; schema: string }>;
-
-/** §9 field types */
-export type FieldType =
-  | 'string'
-  | 'integer'
-  | 'float'
-  | 'decimal'
-  | 'boolean'
-  | 'date'
-  | 'datetime'
-  | 'time'
-  | 'list'
-  | 'dict'
-  | 'related';
+/** §2 `GET /api/v1/`: resource name → list_endpoint and schema URL. */
+export type ApiRoot = Schemas['RootListing'];
 
 /** The schema's marker for "no default". */
 export const NO_DEFAULT = 'No default provided.';
 
-export interface SchemaField {
-  blank: boolean;
-  default: unknown;
-  help_text: string;
-  nullable: boolean;
-  primary_key: boolean;
-  readonly: boolean;
-  type: FieldType;
-  unique: boolean;
-  verbose_name: string;
-  max_length?: number;
-  /** Allowed values: plain values, or [value, label] pairs. */
-  choices?: Array<string | number | [string | number, string]>;
-  related_type?: 'to_one' | 'to_many';
-  related_schema?: string;
-}
+/** §9 a `/schema/` field (model fields; report dimensions and metrics). */
+export type SchemaField = Schemas['SchemaField'];
+
+/** §9 field types */
+export type FieldType = SchemaField['type'];
 
 /** 1 = ALL, 2 = ALL_WITH_RELATIONS, or a list of lookups. */
-export type FilteringRule = 1 | 2 | string[];
+export type FilteringRule = Schemas['FilteringRule'];
 
-export interface ResourceSchema {
-  allowed_detail_http_methods: string[];
-  allowed_list_http_methods: string[];
-  default_format: string;
-  default_limit: number;
-  max_limit: number;
-  fields: Record<string, SchemaField>;
-  filtering?: Record<string, FilteringRule>;
-  ordering?: string[];
-}
+/** §9 a model resource's `/schema/` document. */
+export type ResourceSchema = Schemas['ModelSchemaDoc'];
 
 /** §10.1 metric types */
-export type MetricType =
-  | 'integer'
-  | 'float'
-  | 'money'
-  | 'percentage'
-  | 'duration_seconds'
-  | 'date'
-  | 'dict';
+export type MetricType = Schemas['MetricType'];
 
-export interface ReportDimension {
-  help_text: string;
-  timeframes?: string[];
-  type: 'string' | 'integer' | 'date' | 'datetime' | 'dict';
-  verbose_name: string;
-}
+export type ReportDimension = Schemas['ReportDimensionDoc'];
 
-export interface ReportMetric {
-  aggregation: string;
-  help_text: string;
-  higher_is_better: boolean;
-  totals?: string | null;
-  type: MetricType;
-  verbose_name: string;
-}
+export type ReportMetric = Schemas['ReportMetricDoc'];
 
-export interface ReportSchema extends ResourceSchema {
-  dimensions: Record<string, ReportDimension>;
-  metrics: Record<string, ReportMetric>;
-}
+/** §9 a report resource's `/schema/` document. */
+export type ReportSchema = Schemas['ReportSchemaDoc'];
 
 /** A dict dimension value (§10.1). */
-export interface DictValue {
-  id: number | null;
-  name: string;
-  [extra: string]: unknown;
-}
+export type DictValue = Schemas['DictValue'];
 
-export type ReportValue = number | string | null | DictValue;
+export type ReportValue = Schemas['ReportValue'];
 
-export interface ReportRow {
-  [key: string]: ReportValue | Record<string, number | null> | undefined;
-  compare?: Record<string, number | null>;
-  change?: Record<string, number | null>;
-}
+/** One group of any report, with `compare` and `change` under compare= (§10.5). */
+export type ReportRow = Schemas['ReportRow'];
 
-/** §10.6: the generated meta, with totals (a row) and the applied defaults. */
-export type ReportMeta = Omit<Schemas['ReportMeta'], 'totals' | 'defaults'> & {
-  totals?: ReportRow;
-  defaults?: Record<string, unknown>;
-};
+/** §10.6: meta, with totals (a row) and the applied defaults. */
+export type ReportMeta = Schemas['ReportMeta'];
 
-export interface ReportResponse {
-  meta: ReportMeta;
-  objects: ReportRow[];
-}
+export type ReportResponse = Schemas['ReportResponse'];

@@ -29,9 +29,7 @@ export function isRequired(f: SchemaField): boolean {
 }
 
 function normaliseChoices(f: SchemaField): Array<{ value: string; label: string }> {
-  return (f.choices ?? []).map((c) =>
-    Array.isArray(c) ? { value: String(c[0]), label: c[1] } : { value: String(c), label: labelize(String(c).replace(/_/g, ' ')) },
-  );
+  return (f.choices ?? []).map((c) => ({ value: c, label: labelize(c.replace(/_/g, ' ')) }));
 }
 
 function kindOf(f: SchemaField): InputKind {

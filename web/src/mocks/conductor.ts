@@ -133,8 +133,8 @@ export const connectionSchema: ResourceSchema = {
   fields: {
     id: field('integer', 'ID', { primary_key: true, readonly: true, unique: true }),
     name: field('string', 'name'),
-    provider: field('string', 'provider', { choices: [['google', 'Google'], ['microsoft_ads', 'Microsoft Ads'], ['meta_ads', 'Meta Ads']] }),
-    status: field('string', 'status', { choices: [['active', 'Active'], ['broken', 'Broken'], ['disconnected', 'Disconnected']] }),
+    provider: field('string', 'provider', { choices: ['google', 'microsoft_ads', 'meta_ads'] }),
+    status: field('string', 'status', { choices: ['active', 'broken', 'disconnected'] }),
     status_detail: field('string', 'status detail', { readonly: true }),
     external_account_id: field('string', 'external account id'),
     expires_at: field('datetime', 'expires at', { nullable: true }),

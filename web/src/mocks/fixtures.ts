@@ -143,22 +143,25 @@ export const reportSchema: ReportSchema = {
   max_limit: 1000,
   fields: {},
   filtering: { channel: 2, date: 1 },
+  ordering: ['channel', 'date', 'visits', 'sales', 'revenue', 'conversion_rate', 'aov'],
+  verbose_name: 'my data',
   dimensions: {
-    channel: { help_text: '', type: 'dict', verbose_name: 'channel' },
+    channel: { help_text: '', timeframes: [], type: 'dict', verbose_name: 'channel' },
     date: { help_text: '', timeframes: ['day', 'week', 'month', 'quarter', 'year'], type: 'date', verbose_name: 'date' },
   },
   metrics: {
-    visits: { aggregation: 'sum', help_text: 'Sessions on the site.', higher_is_better: true, type: 'integer', verbose_name: 'visits' },
-    sales: { aggregation: 'sum', help_text: '', higher_is_better: true, type: 'integer', verbose_name: 'sales' },
-    revenue: { aggregation: 'sum', help_text: '', higher_is_better: true, type: 'money', verbose_name: 'revenue' },
+    visits: { aggregation: 'sum(visits)', help_text: 'Sessions on the site.', higher_is_better: true, totals: 'sum(visits)', type: 'integer', verbose_name: 'visits' },
+    sales: { aggregation: 'sum(sales)', help_text: '', higher_is_better: true, totals: 'sum(sales)', type: 'integer', verbose_name: 'sales' },
+    revenue: { aggregation: 'sum(revenue)', help_text: '', higher_is_better: true, totals: 'sum(revenue)', type: 'money', verbose_name: 'revenue' },
     conversion_rate: {
       aggregation: 'sum(sales) / sum(visits)',
       help_text: 'Sales per visit.',
       higher_is_better: true,
+      totals: 'sum(sales) / sum(visits)',
       type: 'percentage',
       verbose_name: 'conversion rate',
     },
-    aov: { aggregation: 'sum(revenue) / sum(sales)', help_text: 'Average order value.', higher_is_better: true, type: 'money', verbose_name: 'AOV' },
+    aov: { aggregation: 'sum(revenue) / sum(sales)', help_text: 'Average order value.', higher_is_better: true, totals: 'sum(revenue) / sum(sales)', type: 'money', verbose_name: 'AOV' },
   },
 };
 

@@ -126,7 +126,7 @@ export function createMockApi(options: MockApiOptions = {}): HttpHandler[] {
       if (missing && !partial && !f.nullable && f.default === NO_DEFAULT) fields[name] = ['This field is required.'];
       if (!missing && f.type === 'integer' && typeof v !== 'number') fields[name] = ['Enter a whole number.'];
       if (!missing && f.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(String(v))) fields[name] = ['Enter a date as YYYY-MM-DD.'];
-      if (!missing && f.choices && !f.choices.some((c) => (Array.isArray(c) ? c[0] : c) === v)) fields[name] = [`Choose one of the listed values.`];
+      if (!missing && f.choices && !(typeof v === 'string' && f.choices.includes(v))) fields[name] = [`Choose one of the listed values.`];
       if (!missing && f.max_length && String(v).length > f.max_length) fields[name] = [`At most ${f.max_length} characters.`];
     }
     if (Object.keys(fields).length > 0) return errorResponse(400, 'validation_failed', 'Some fields are not valid.', fields);

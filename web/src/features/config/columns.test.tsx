@@ -23,6 +23,6 @@ describe('formatCell', () => {
     expect(formatCell(f.created!, '2024-07-01T13:00:00+01:00')).toBe('2024-07-01 13:00');
     expect(formatCell(f.channel!, '/api/v1/channel/3/')).toBe('#3');
     expect(formatCell(f.channel!, '/api/v1/channel/3/', { options: [{ value: '/api/v1/channel/3/', label: 'SEO' }] })).toBe('SEO');
-    expect(formatCell({ ...f.match_on!, choices: [['referrer', 'Referrer URL']] }, 'referrer')).toBe('Referrer URL');
+    expect(formatCell(f.match_on!, 'referrer')).toBe('referrer');
   });
 });

@@ -34,11 +34,8 @@ export function formatCell(f: SchemaField, v: unknown, related?: RelatedOptions)
     case 'dict':
     case 'list':
       return JSON.stringify(v);
-    default: {
-      const choice = f.choices?.find((c) => (Array.isArray(c) ? c[0] : c) === v);
-      if (Array.isArray(choice)) return choice[1];
+    default:
       return String(v);
-    }
   }
 }
 

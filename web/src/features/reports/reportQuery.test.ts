@@ -12,7 +12,7 @@ const reportFieldStub = {
   unique: false,
   verbose_name: 'Channel',
 };
-import type { ReportSchema } from '../../api/types';
+import type { ReportRow, ReportSchema } from '../../api/types';
 import {
   breakdownBars,
   chartKind,
@@ -119,7 +119,7 @@ describe('chartKind', () => {
 
 describe('breakdownBars', () => {
   it('labels dict values by name and pairs the comparison', () => {
-    const rows = [
+    const rows: ReportRow[] = [
       { channel: { id: 1, name: 'Direct' }, revenue: 10, compare: { revenue: 8 } },
       { channel: null, revenue: null },
     ];
@@ -158,9 +158,9 @@ describe('dict filters', () => {
     ...reportSchema,
     dimensions: {
       ...reportSchema.dimensions,
-      model: { help_text: '', type: 'dict', verbose_name: 'Attribution model' },
-      goal: { help_text: '', type: 'dict', verbose_name: 'Goal' },
-      campaign: { help_text: '', type: 'dict', verbose_name: 'Campaign' },
+      model: { help_text: '', timeframes: [], type: 'dict', verbose_name: 'Attribution model' },
+      goal: { help_text: '', timeframes: [], type: 'dict', verbose_name: 'Goal' },
+      campaign: { help_text: '', timeframes: [], type: 'dict', verbose_name: 'Campaign' },
     },
     filtering: { channel: 2, date: 1, model: 1, goal: ['exact'], campaign: ['exact', 'in'] },
   };
