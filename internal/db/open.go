@@ -12,7 +12,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // also registers the "sqlite" database/sql driver (readers)
 )
 
 // Options tune the pools; zero values take defaults.
@@ -79,10 +79,8 @@ func openSQLite(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, opt, false))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
+	// The writer keeps its prepared statements (see stmtConn).
+	w := sql.OpenDB(stmtConnector{dsn: sqliteDSN(path, opt, false), drv: &sqlite.Driver{}})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
