@@ -22,12 +22,14 @@ type conductorFlags struct {
 	engine      time.Duration
 	heartbeat   time.Duration
 	poll        time.Duration
+	maxQueued   int
 }
 
 func (c *cli) conductorOptions(a *app.App, f conductorFlags) conductor.Options {
 	return conductor.Options{
 		Control: a.Control, Tenants: a.Tenants, Commands: a.Reg.Commands, Logger: a.Log,
 		Concurrency: f.concurrency, EngineInterval: f.engine, HeartbeatInterval: f.heartbeat, FetchPollInterval: f.poll,
+		MaxQueued: f.maxQueued,
 	}
 }
 
@@ -47,6 +49,9 @@ func (c *cli) conductorCmd() *cobra.Command {
 			ctx := cmd.Context()
 			if f.concurrency < 0 || (once && f.concurrency == 0) {
 				return apperr.Invalidf("--concurrency", strconv.Itoa(f.concurrency), "must be at least 1 (0: engine only, without --once)")
+			}
+			if f.maxQueued < 0 {
+				return apperr.Invalidf("--max-queued", strconv.Itoa(f.maxQueued), "must be at least 0 (0: the default)")
 			}
 			if f.concurrency == 0 {
 				f.concurrency = -1 // engine-only node
@@ -75,6 +80,7 @@ func (c *cli) conductorCmd() *cobra.Command {
 	fl.BoolVar(&once, "once", false, "create what is due, work until nothing is runnable, then exit")
 	fl.DurationVar(&f.engine, "engine-interval", conductor.DefaultEngineInterval, "how often the leader runs the engine loop")
 	fl.DurationVar(&f.heartbeat, "heartbeat", conductor.DefaultHeartbeatInterval, "heartbeat interval of running commands (3 missed: timeout)")
+	fl.IntVar(&f.maxQueued, "max-queued", 0, "runs handed to River and not yet started, across all processes (0: 4 × --concurrency, at least 8)")
 	fl.DurationVar(&f.poll, "poll-interval", 50*time.Millisecond, "how often workers look for new jobs (jobs inserted by this process are seen at once)")
 	cmd.AddCommand(c.conductorStatusCmd(), c.conductorTriggerCmd(), c.conductorRetryCmd(), c.conductorCancelCmd())
 	return cmd

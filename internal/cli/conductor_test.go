@@ -101,6 +101,7 @@ func TestConductorAndRunCommands(t *testing.T) {
 			{[]string{"conductor", "retry", "x"}, "x"},
 			{[]string{"conductor", "cancel", "999999"}, "999999"},
 			{[]string{"conductor", "--once", "--concurrency", "0"}, "--concurrency"},
+			{[]string{"conductor", "--once", "--max-queued", "-1"}, "--max-queued"},
 		} {
 			r := h.run(c.args...)
 			if r.code != ExitUsage || !strings.Contains(r.stderr, c.name) {

@@ -137,7 +137,7 @@ func BenchmarkDayOfThousandAccountsPostgresTwoNodes(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { d.Close() })
-			c, err := New(Options{Control: d, Tenants: e.tenants, Commands: benchDAG(), Clock: e.clock, Concurrency: 4, SlotsAheadDays: -1, ID: id, MaxQueued: benchInt("CUBED_BENCH_MAXQUEUED", 16),
+			c, err := New(Options{Control: d, Tenants: e.tenants, Commands: benchDAG(), Clock: e.clock, Concurrency: 4, SlotsAheadDays: -1, ID: id, MaxQueued: benchInt("CUBED_BENCH_MAXQUEUED", 32), // 4 × the 8 workers of both processes
 				EngineInterval: time.Second, FetchPollInterval: time.Duration(benchInt("CUBED_BENCH_POLL_MS", 50)) * time.Millisecond})
 			if err != nil {
 				b.Fatal(err)

@@ -83,8 +83,10 @@ type Options struct {
 	// SlotsAheadDays: slots exist up to now + this many days (default 10;
 	// negative: 0).
 	SlotsAheadDays int
-	// MaxQueued caps runs handed to River but not yet started (default
-	// 2 × Concurrency, at least 8).
+	// MaxQueued caps runs handed to River but not yet started, across all
+	// processes (default 4 × Concurrency, at least 8; with several worker
+	// processes, about 4 × their workers in all). Larger means fewer
+	// dispatches per run; River starts manual runs first whatever is queued.
 	MaxQueued int
 	// MaxSnooze caps how long a run that found no rate token is snoozed
 	// (default 1 min).
@@ -197,7 +199,7 @@ func New(opt Options) (*Conductor, error) {
 		opt.SlotsAheadDays = 0
 	}
 	if opt.MaxQueued <= 0 {
-		opt.MaxQueued = max(8, 2*max(opt.Concurrency, 0))
+		opt.MaxQueued = max(8, 4*max(opt.Concurrency, 0))
 	}
 	if opt.MaxSnooze <= 0 {
 		opt.MaxSnooze = time.Minute
