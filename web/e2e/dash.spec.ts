@@ -4,19 +4,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { expect, logIn, noSeriousAxe, probe, test, type Capabilities } from './fixtures';
+import { expect, logIn, noSeriousAxe, test } from './fixtures';
 
 const shot = (name: string) => `test-results/${name}.png`;
 const BASE = '/a/c-a-demo-gb';
 const CHANNELS = `${BASE}/reports/report-channel-performance`;
-
-let caps: Capabilities;
-
-test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: process.env.CUBED_E2E_URL });
-  caps = await probe(request);
-  await request.dispose();
-});
 
 /** Parses the server's CSV (RFC 4180: quotes, doubled quotes). */
 function parseCsv(text: string): string[][] {
@@ -54,10 +46,6 @@ test('the generated API types match /api/v1/openapi.json', ({ server }) => {
 });
 
 test.describe('the dash flows', () => {
-  test.beforeEach(() => {
-    test.fixme(!caps.dash || !caps.auth, 'the dash is not mounted or /api/v1/auth/ is missing in this binary');
-  });
-
   test('channel performance: period, compare, group by, sort, CSV export', async ({ page, server }) => {
     test.setTimeout(90_000);
     await logIn(page, server);

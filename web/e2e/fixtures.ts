@@ -1,25 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 
 export interface Server {
   url: string;
   email: string;
   password: string;
-}
-
-/** What the running binary offers, probed once per test file. */
-export interface Capabilities {
-  /** GET / answers with the dash's index.html (web.Handler() is mounted). */
-  dash: boolean;
-  /** POST /api/v1/auth/login/ exists (answers with the error envelope, not 404). */
-  auth: boolean;
-}
-
-export async function probe(request: APIRequestContext): Promise<Capabilities> {
-  const root = await request.get('/');
-  const html = root.ok() && (root.headers()['content-type'] ?? '').startsWith('text/html') && (await root.text()).includes('id="root"');
-  const login = await request.post('/api/v1/auth/login/', { data: { email: 'probe@example.invalid', password: 'x' } });
-  return { dash: html, auth: login.status() === 401 || login.status() === 429 };
 }
 
 export const test = base.extend<{ server: Server }>({

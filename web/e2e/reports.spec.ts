@@ -2,22 +2,10 @@
 // the catalogue, old ?report= links, and filtering a report by dictionary
 // values (channels) picked by name.
 import type { Locator } from '@playwright/test';
-import { expect, logIn, noSeriousAxe, probe, test, type Capabilities } from './fixtures';
+import { expect, logIn, noSeriousAxe, test } from './fixtures';
 
 const BASE = '/a/c-a-demo-gb';
 const CHANNELS = `${BASE}/reports/report-channel-performance`;
-
-let caps: Capabilities;
-
-test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: process.env.CUBED_E2E_URL });
-  caps = await probe(request);
-  await request.dispose();
-});
-
-test.beforeEach(() => {
-  test.fixme(!caps.dash || !caps.auth, 'the dash is not mounted or /api/v1/auth/ is missing in this binary');
-});
 
 /** The group names of a report table's body rows. */
 async function groups(table: Locator): Promise<string[]> {
