@@ -68,7 +68,7 @@ func TestClientDatabaseLost(t *testing.T) {
 				} `json:"error"`
 			}
 			body := rec.Body.String()
-			if rec.Code < 500 || json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.Error.Code == "" || env.Error.Message == "" || env.Error.RequestID == "" {
+			if rec.Code != 503 || json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.Error.Code != "unavailable" || env.Error.Message == "" || env.Error.RequestID == "" {
 				t.Fatalf("lost database, request %d: %d %s", i, rec.Code, body)
 			}
 			for _, leak := range []string{"SELECT", "sqlite", "pq:", "SQLSTATE", dsn, tg.DataDir} {

@@ -128,6 +128,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, r, http.StatusServiceUnavailable, "timeout", "The request took too long and was stopped.", nil)
 		return
 	}
+	if db.Unavailable(err) {
+		// A lost or unreachable database (an account's, or the control
+		// database): say so, without naming it, and log the cause.
+		s.deps.Log.Error("database unavailable", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		WriteError(w, r, http.StatusServiceUnavailable, "unavailable", "A database this request needs is not available right now; try again later.", nil)
+		return
+	}
 	s.deps.Log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	WriteError(w, r, http.StatusInternalServerError, "internal", "Internal error.", nil)
 }

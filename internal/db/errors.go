@@ -48,3 +48,38 @@ func UniqueViolation(err error) (Violation, bool) {
 	}
 	return Violation{}, false
 }
+
+// Unavailable reports whether err says that a database cannot be used at
+// all — missing, not a database, corrupt, unreachable, refusing
+// connections — rather than that one statement failed. The API answers
+// those 503 "unavailable" instead of a generic 500.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrDatabaseMissing) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "3D000", // invalid_catalog_name: the database was dropped
+			strings.HasPrefix(pgErr.Code, "08"),                                 // connection exceptions
+			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03": // shutting down, cannot connect now
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // primary result code
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
+			return true
+		}
+	}
+	return false
+}

@@ -112,3 +112,30 @@ func TestWriterStatementCache(t *testing.T) {
 		}
 	})
 }
+
+func TestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	missing := filepath.Join(t.TempDir(), "absent.db")
+	_, openErr := db.Open(ctx, missing, db.Options{})
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "ok.db"), db.Options{CreateIfMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, syntaxErr := d.Exec(ctx, `SELEC 1`)
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"missing SQLite file", openErr, true},
+		{"wrapped missing file", fmt.Errorf("account 7: %w", openErr), true},
+		{"syntax error", syntaxErr, false},
+		{"other", fmt.Errorf("boom"), false},
+	} {
+		if got := db.Unavailable(c.err); got != c.want {
+			t.Errorf("%s (%v): Unavailable %v, want %v", c.name, c.err, got, c.want)
+		}
+	}
+}
