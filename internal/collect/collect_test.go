@@ -678,3 +678,25 @@ func TestCloseFlushesQueuedHits(t *testing.T) {
 		}
 	})
 }
+
+// Money amounts: numbers and numeric strings are kept as text and written
+// back as numbers; other JSON kinds are kept for validation to reject,
+// naming the field.
+func TestAmountJSON(t *testing.T) {
+	for _, c := range []struct{ in, text, out string }{
+		{`12.50`, "12.50", `12.50`},
+		{`"7.5"`, "7.5", `7.5`},
+		{`null`, "", `""`},
+		{`true`, "true", `"true"`},
+		{`{"a":1}`, `{"a":1}`, `"{\"a\":1}"`},
+	} {
+		var a collect.Amount
+		if err := json.Unmarshal([]byte(c.in), &a); err != nil || string(a) != c.text {
+			t.Errorf("%s: %q, %v; want %q", c.in, a, err, c.text)
+			continue
+		}
+		if b, err := json.Marshal(a); err != nil || string(b) != c.out {
+			t.Errorf("%s marshalled: %s, %v; want %s", c.in, b, err, c.out)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func pv(id string, visitor, session int, at time.Duration, url string) collect.H
 func purchase(id string, visitor, session int, at time.Duration, revenue string) collect.Hit {
 	return collect.Hit{ID: id, Type: "event", Account: "c-a-shop-gb", Visitor: vtok(visitor), Session: stok(session),
 		TS: t0.Add(at).Format(time.RFC3339Nano), URL: "https://shop.example/thanks",
-		Event: &collect.Event{Name: "purchase", Revenue: json.Number(revenue), Currency: "GBP", TransactionID: "T-" + id,
+		Event: &collect.Event{Name: "purchase", Revenue: collect.Amount(revenue), Currency: "GBP", TransactionID: "T-" + id,
 			Items: []collect.Item{{SKU: "SKU-1", Name: "Mug", Quantity: ptr(int64(2)), UnitPrice: "5.00"}}}}
 }
 

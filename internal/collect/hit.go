@@ -39,20 +39,75 @@ type Hit struct {
 // Event is the event of a hit of type event. Money is in major units of
 // Currency (59.99); it is stored in minor units.
 type Event struct {
-	Name          string      `json:"name"`
-	Revenue       json.Number `json:"revenue,omitempty"`
-	Currency      string      `json:"currency,omitempty"`
-	TransactionID string      `json:"transaction_id,omitempty"`
-	Items         []Item      `json:"items,omitempty"`
+	Name          string `json:"name"`
+	Revenue       Amount `json:"revenue,omitempty"`
+	Currency      string `json:"currency,omitempty"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	Items         []Item `json:"items,omitempty"`
+}
+
+// Amount is a money amount as sent: a JSON number, or a string holding
+// one, kept as its text. Anything else (true, an object...) is kept too
+// and rejected by validation, which names the field: json.Number rejected
+// it in the decoder, but since Go 1.27 encoding/json no longer says which
+// field such an error is about, and a hit's rejection must.
+type Amount string
+
+// UnmarshalJSON keeps the amount's text (a string's content).
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	switch {
+	case string(b) == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = Amount(s)
+	default:
+		*a = Amount(b)
+	}
+	return nil
+}
+
+// MarshalJSON writes a numeric amount as a JSON number, anything else as
+// a string.
+func (a Amount) MarshalJSON() ([]byte, error) {
+	if a.number() {
+		return []byte(a), nil
+	}
+	return json.Marshal(string(a))
+}
+
+// number reports whether the amount is a JSON number literal.
+func (a Amount) number() bool {
+	return a != "" && (a[0] == '-' || (a[0] >= '0' && a[0] <= '9')) && json.Valid([]byte(a))
+}
+
+// amountTypes rejects an event whose money amounts are not JSON numbers
+// (see Amount).
+func amountTypes(e *Event) *rejectErr {
+	if e == nil {
+		return nil
+	}
+	if e.Revenue != "" && !e.Revenue.number() {
+		return reject("event.revenue", "must be a number")
+	}
+	for i, it := range e.Items {
+		if it.UnitPrice != "" && !it.UnitPrice.number() {
+			return reject("event.items["+strconv.Itoa(i)+"].unit_price", "must be a number")
+		}
+	}
+	return nil
 }
 
 // Item is one line of an event.
 type Item struct {
-	SKU       string      `json:"sku"`
-	Name      string      `json:"name,omitempty"`
-	Category  string      `json:"category,omitempty"`
-	Quantity  *int64      `json:"quantity,omitempty"`
-	UnitPrice json.Number `json:"unit_price,omitempty"`
+	SKU       string `json:"sku"`
+	Name      string `json:"name,omitempty"`
+	Category  string `json:"category,omitempty"`
+	Quantity  *int64 `json:"quantity,omitempty"`
+	UnitPrice Amount `json:"unit_price,omitempty"`
 }
 
 // Impression is one ad impression (the pixel).
@@ -224,6 +279,9 @@ func (v *validator) agent(ua string) agent {
 
 // check validates one hit into out; it never panics on any input.
 func (v *validator) check(h *Hit, out *hit) *rejectErr {
+	if r := amountTypes(h.Event); r != nil {
+		return r // a wrong JSON type, reported first as the decoder's are
+	}
 	if !validHitID(h.ID) {
 		if h.ID == "" {
 			return reject("id", "is required")

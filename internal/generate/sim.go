@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -274,12 +273,12 @@ func (g *sim) step(v *visit) {
 	v.ts = v.ts.Add(time.Duration(math.Min(d, 1200) * float64(time.Second))).Truncate(time.Millisecond)
 }
 
-func (g *sim) money(minor int64) json.Number {
+func (g *sim) money(minor int64) collect.Amount {
 	if g.exp == 0 {
-		return json.Number(strconv.FormatInt(minor, 10))
+		return collect.Amount(strconv.FormatInt(minor, 10))
 	}
 	p := int64(math.Pow10(g.exp))
-	return json.Number(fmt.Sprintf("%d.%0*d", minor/p, g.exp, minor%p))
+	return collect.Amount(fmt.Sprintf("%d.%0*d", minor/p, g.exp, minor%p))
 }
 
 func (g *sim) productPath(r *rand.Rand) (string, product) {

@@ -6,6 +6,9 @@
 # created). Prints wrk's report; record the numbers in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Go toolchain of go.mod; the go command fetches it from the module proxy
+# when this machine's Go is older (docs/decisions.md, "Go toolchain").
+export GOTOOLCHAIN=go1.27.3
 dialect=${1:-sqlite}
 duration=${2:-20s}
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }

@@ -14,6 +14,9 @@
 # (400), CUBED_BENCH_WORKERS (4), CUBED_BENCH_POLL_MS, CUBED_BENCH_MAXQUEUED.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Go toolchain of go.mod; the go command fetches it from the module proxy
+# when this machine's Go is older (docs/decisions.md, "Go toolchain").
+export GOTOOLCHAIN=go1.27.3
 which=("$@")
 [ ${#which[@]} -eq 0 ] && which=(day pg dispatch makespan)
 for w in "${which[@]}"; do

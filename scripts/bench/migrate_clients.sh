@@ -3,6 +3,9 @@
 # empty to current. Usage: scripts/bench/migrate_clients.sh [N] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Go toolchain of go.mod; the go command fetches it from the module proxy
+# when this machine's Go is older (docs/decisions.md, "Go toolchain").
+export GOTOOLCHAIN=go1.27.3
 n=${1:-200}
 runs=${2:-5}
 echo "machine: $(nproc) CPUs, $(free -h | awk '/^Mem:/ {print $2}') RAM, $(go version | cut -d' ' -f3-), $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,6 +13,9 @@
 # the control database for each command and day).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Go toolchain of go.mod; the go command fetches it from the module proxy
+# when this machine's Go is older (docs/decisions.md, "Go toolchain").
+export GOTOOLCHAIN=go1.27.3
 visitors=${1:-175000}
 days=${2:-90}
 runs=${3:-3}

@@ -11,6 +11,9 @@
 #   scripts/bench/reports.sh [DAYS] [CHANNELS] [PATHS] [RUNS] [PG_DAYS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Go toolchain of go.mod; the go command fetches it from the module proxy
+# when this machine's Go is older (docs/decisions.md, "Go toolchain").
+export GOTOOLCHAIN=go1.27.3
 days=${1:-1826}
 channels=${2:-261}
 paths=${3:-500}

@@ -51,7 +51,12 @@ export default async function globalSetup() {
   if (!bin) {
     bin = join(work, 'cubed');
     console.log(`CUBED_BIN is not set: building ${bin}`);
-    execFileSync('go', ['build', '-o', bin, './cmd/cubed'], { cwd: resolve(import.meta.dirname, '../..'), stdio: 'inherit' });
+    // The Go toolchain of go.mod, as in scripts/test (docs/decisions.md, "Go toolchain").
+    execFileSync('go', ['build', '-o', bin, './cmd/cubed'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      stdio: 'inherit',
+      env: { ...process.env, GOTOOLCHAIN: 'go1.27.3' },
+    });
   }
   const port = await freePort();
   const child = spawn(bin, ['demo', '--data', join(work, 'data'), '--addr', `127.0.0.1:${port}`], {

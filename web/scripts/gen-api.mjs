@@ -44,7 +44,12 @@ async function withDemo(fn) {
   let bin = process.env.CUBED_BIN;
   if (!bin) {
     bin = join(work, 'cubed');
-    execFileSync('go', ['build', '-o', bin, './cmd/cubed'], { cwd: resolve(here, '../..'), stdio: 'inherit' });
+    // The Go toolchain of go.mod, as in scripts/test (docs/decisions.md, "Go toolchain").
+    execFileSync('go', ['build', '-o', bin, './cmd/cubed'], {
+      cwd: resolve(here, '../..'),
+      stdio: 'inherit',
+      env: { ...process.env, GOTOOLCHAIN: 'go1.27.3' },
+    });
   }
   const port = await freePort();
   const child = spawn(bin, ['demo', '--data', join(work, 'data'), '--addr', `127.0.0.1:${port}`], {

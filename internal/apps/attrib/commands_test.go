@@ -2,7 +2,6 @@ package attrib_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -211,7 +210,7 @@ func (p *pipe) count(t *testing.T, q string, args ...any) int64 {
 	return n
 }
 
-func money(s string) json.Number { return json.Number(s) }
+func money(s string) collect.Amount { return collect.Amount(s) }
 
 // A session token's page views are re-split by timeout and campaign;
 // the parts are rebuilt exactly on rerun, and merged back when the
