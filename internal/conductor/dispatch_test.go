@@ -2,6 +2,7 @@ package conductor
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -266,4 +267,43 @@ func openAnother(t *testing.T, tg dbtest.Target) *db.DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// A worker killed between River's fetch and its claim leaves the job
+// "running" in River and the run Waiting: after three heartbeat intervals
+// the engine discards that job and dispatch hands the run to River again.
+func TestJobFetchedByALostWorkerIsRequeued(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, tg dbtest.Target) {
+		e := newEnv(t, tg, "2026-03-02T12:00:00Z")
+		e.manage(e.account("a", "UTC"), "2026-03-01T12:00:00Z", 2)
+		r := command.NewRegistry()
+		independent(r, "c", 1, "")
+		c := e.conductor(r, nil)
+		dispatchOnly(t, c)
+		e.tick(c)
+		var run, job int64
+		if err := e.control.QueryRow(context.Background(), `SELECT "id", "river_job_id" FROM "command_run" WHERE "river_job_id" IS NOT NULL`).Scan(&run, &job); err != nil {
+			t.Fatal(err)
+		}
+		// Fetched just now: left alone.
+		now := e.clock.Now()
+		e.exec(`UPDATE "river_job" SET "state" = 'running', "attempted_at" = ? WHERE "id" = ?`, now.Add(-time.Second), job)
+		e.tick(c)
+		if n := e.count(`SELECT count(*) FROM "command_run" WHERE "id" = ? AND "river_job_id" = ?`, run, job); n != 1 {
+			t.Fatal("a freshly fetched job was requeued")
+		}
+		// Fetched long ago by a worker that never claimed the run.
+		e.exec(`UPDATE "river_job" SET "attempted_at" = ? WHERE "id" = ?`, now.Add(-time.Hour), job)
+		e.tick(c)
+		if n := e.count(`SELECT count(*) FROM "river_job" WHERE "id" = ? AND "state" = 'discarded'`, job); n != 1 {
+			t.Fatal("the lost worker's job was not discarded")
+		}
+		var again sql.NullInt64
+		if err := e.control.QueryRow(context.Background(), `SELECT "river_job_id" FROM "command_run" WHERE "id" = ? AND "status" = ?`, run, Waiting).Scan(&again); err != nil {
+			t.Fatal(err)
+		}
+		if !again.Valid || again.Int64 == job {
+			t.Fatalf("run %d has job %v after requeue, want a new one (old %d)", run, again, job)
+		}
+	})
 }

@@ -737,7 +737,23 @@ func (c *Conductor) ensureTimeouts(ctx context.Context) (int, error) {
 // requeueLost clears river_job_id of Waiting runs whose River job is gone
 // or finished (a worker that failed before claiming the run), so dispatch
 // hands them to River again.
+//
+// A worker that dies between River's fetch and the claim (SIGKILL, a
+// crash) leaves its job "running" in River while the run is still
+// Waiting; River's rescuer would only free it after RescueStuckJobsAfter
+// (the longest command timeout + 1 h). A claim follows a fetch within
+// moments, so such a job older than three heartbeat intervals — the
+// threshold after which a Running run's worker counts as lost — is
+// discarded here first, as River's rescuer does with an exhausted job. Were
+// its worker alive after all, the guarded claim lets only one of the two
+// jobs run the run.
 func (c *Conductor) requeueLost(ctx context.Context) error {
+	if _, err := c.control.Exec(ctx, `UPDATE "river_job" SET "state" = 'discarded', "finalized_at" = ?
+		WHERE "state" = 'running' AND "attempted_at" < ?
+		AND "id" IN (SELECT "river_job_id" FROM "command_run" WHERE "status" = ? AND "river_job_id" IS NOT NULL)`,
+		ts(c.now()), ts(c.now().Add(-3*c.opt.HeartbeatInterval)), Waiting); err != nil {
+		return err
+	}
 	_, err := c.control.Exec(ctx, `UPDATE "command_run" SET "river_job_id" = NULL WHERE "status" = ? AND "river_job_id" IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM "river_job" j WHERE j."id" = "command_run"."river_job_id"
 			AND j."state" NOT IN ('completed', 'discarded', 'cancelled'))`, Waiting)
