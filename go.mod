@@ -1,6 +1,8 @@
 module github.com/cubedhq/cubed
 
-go 1.27.3
+go 1.26.8
+
+toolchain go1.27.3
 
 require (
 	github.com/jackc/pgx/v5 v5.12.0

@@ -77,6 +77,18 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// invalidUTF8 is what encoding/json writes for a byte that is not UTF-8:
+// `\ufffd` up to Go 1.26, U+FFFD itself from Go 1.27 (json/v2 beneath).
+// Taken from encoding/json once, so the fast path matches it under either
+// toolchain (the module builds on 1.26.8 and its tests run on 1.27.3).
+var invalidUTF8 = func() []byte {
+	b, err := json.Marshal("\xff")
+	if err != nil || len(b) < 2 {
+		return []byte(`\ufffd`)
+	}
+	return b[1 : len(b)-1]
+}()
+
 // appendString quotes s exactly as encoding/json does without HTML
 // escaping.
 func appendString(b []byte, s string) []byte {
@@ -112,8 +124,7 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			// Go 1.27's encoding/json (on json/v2) writes U+FFFD itself, not \ufffd.
-			b = utf8.AppendRune(b, utf8.RuneError)
+			b = append(b, invalidUTF8...)
 			i += size
 			start = i
 			continue
