@@ -29,21 +29,9 @@ func aggChecksums(t *testing.T, d *db.DB, models []*schema.Model) map[string]str
 		if !strings.HasPrefix(m.Name, "agg_") {
 			continue
 		}
-		rows, err := d.Query(context.Background(), `SELECT * FROM `+db.QuoteIdent(m.Name))
-		if err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
-		cols, _ := rows.Columns()
+		cols, rows := dbtest.Rows(t, d, `SELECT * FROM `+db.QuoteIdent(m.Name))
 		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		for _, vals := range rows {
 			var b strings.Builder
 			for i, v := range vals {
 				if cols[i] == "id" {
@@ -63,7 +51,6 @@ func aggChecksums(t *testing.T, d *db.DB, models []*schema.Model) map[string]str
 			}
 			lines = append(lines, b.String())
 		}
-		rows.Close()
 		sort.Strings(lines)
 		h := sha256.New()
 		for _, l := range lines {

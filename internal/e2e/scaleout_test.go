@@ -159,22 +159,9 @@ var comparedTables = []string{"agg_channel_daily", "agg_channel_monthly", "agg_l
 // dump renders a table's rows in a dialect-neutral text, sorted.
 func dump(t *testing.T, d *db.DB, table string) string {
 	t.Helper()
-	rows, err := d.Query(context.Background(), `SELECT * FROM `+db.QuoteIdent(table))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	_, rows := dbtest.Rows(t, d, `SELECT * FROM `+db.QuoteIdent(table))
 	var lines []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		parts := make([]string, len(vals))
 		for i, v := range vals {
 			switch x := v.(type) {
@@ -196,9 +183,6 @@ func dump(t *testing.T, d *db.DB, table string) string {
 			}
 		}
 		lines = append(lines, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")

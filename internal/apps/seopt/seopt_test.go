@@ -94,22 +94,9 @@ func exec(t *testing.T, d *db.DB, q string, args ...any) {
 
 func dump(t *testing.T, d *db.DB, q string) []string {
 	t.Helper()
-	rows, err := d.Query(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	_, rows := dbtest.Rows(t, d, q)
 	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range rows {
 		parts := make([]string, len(vals))
 		for i, v := range vals {
 			switch x := v.(type) {
