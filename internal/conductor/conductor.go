@@ -127,6 +127,12 @@ type Conductor struct {
 	closeRiver func() // the driver's listener pool
 	pollOnly   bool   // River learns of this process's inserts only when told (nudge)
 	wakeCh     chan struct{}
+	// places is this process's command workers (Concurrency): a
+	// commands-queue job takes one after it claimed its run and gives it
+	// back when the command returns, before the result is recorded.
+	// River's queue has more workers than places (see prefetch).
+	places   chan struct{}
+	stopping chan struct{} // closed when Stop begins: jobs waiting for a place give up
 
 	// engine state (leader), guarded by emu
 	emu       sync.Mutex
@@ -215,7 +221,7 @@ func New(opt Options) (*Conductor, error) {
 	c := &Conductor{
 		metrics: m,
 		opt:     opt, control: opt.Control, cmds: opt.Commands, graph: g, log: opt.Logger, clock: opt.Clock, id: opt.ID,
-		wakeCh: make(chan struct{}, 1), running: map[int64]context.CancelCauseFunc{},
+		wakeCh: make(chan struct{}, 1), places: make(chan struct{}, max(opt.Concurrency, 1)), running: map[int64]context.CancelCauseFunc{},
 		accounts: map[int64]managedAccount{}, horizon: map[pairKey]time.Time{},
 	}
 	return c, nil

@@ -640,10 +640,14 @@ type runRef struct {
 // accordingly: success; or waiting (a retry will come) while attempts
 // remain; or failed. It reports false when the run was no longer Running
 // (cancelled or timed out meanwhile): then nothing changed.
-func (c *Conductor) finishRun(ctx context.Context, tx *db.Tx, r runRef, status int, msg, detail string, now time.Time) (bool, error) {
+func (c *Conductor) finishRun(ctx context.Context, tx *db.Tx, r runRef, status int, msg, detail string, started, now time.Time) (bool, error) {
 	col := map[int]string{Success: "success_at", Failed: "failed_at", Timeout: "timeout_at"}[status]
-	res, err := c.cached(tx).Exec(ctx, `UPDATE "command_run" SET "status" = ?, "`+col+`" = ?, "error" = ?, "exit_detail" = ? WHERE "id" = ? AND "status" = ?`,
-		status, now, msg, detail, r.id, Running)
+	var start any // running_at: when the command started, if later than the claim
+	if !started.IsZero() {
+		start = started
+	}
+	res, err := c.cached(tx).Exec(ctx, `UPDATE "command_run" SET "status" = ?, "`+col+`" = ?, "error" = ?, "exit_detail" = ?, "running_at" = COALESCE(?, "running_at") WHERE "id" = ? AND "status" = ?`,
+		status, now, msg, detail, start, r.id, Running)
 	if err != nil {
 		return false, err
 	}
@@ -713,7 +717,7 @@ func (c *Conductor) ensureTimeouts(ctx context.Context) (int, error) {
 	n := 0
 	for _, l := range lates {
 		err := c.control.InTx(ctx, func(tx *db.Tx) error {
-			ok, err := c.finishRun(ctx, tx, l.r, Timeout, l.msg, "", now)
+			ok, err := c.finishRun(ctx, tx, l.r, Timeout, l.msg, "", time.Time{}, now)
 			if ok {
 				n++
 				c.metrics.runDone(l.r.command, Timeout, 0)

@@ -36,6 +36,7 @@ func (c *Conductor) startRiver(ctx context.Context) error {
 		// need a connection; the default pool of a control handle is small.
 		c.control.Writer().SetMaxOpenConns(2*max(c.opt.Concurrency, 1) + 10)
 	}
+	c.stopping = make(chan struct{})
 	if err := c.newRiver(ctx); err != nil {
 		return err
 	}
@@ -58,6 +59,7 @@ func (c *Conductor) Stop(ctx context.Context) error {
 	if c.river == nil {
 		return nil
 	}
+	close(c.stopping) // claimed runs waiting for a place are handed back
 	err := c.river.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = c.river.StopAndCancel(context.WithoutCancel(ctx))
@@ -124,9 +126,13 @@ func (c *Conductor) loop(ctx context.Context) {
 			_, err = c.Tick(ctx)
 		case leader:
 			err = c.shortPass(ctx)
-		default:
+		case full:
 			c.emu.Lock()
 			_, err = c.dispatch(ctx)
+			c.emu.Unlock()
+		default:
+			c.emu.Lock()
+			_, err = c.dispatchIfLow(ctx)
 			c.emu.Unlock()
 		}
 		if err != nil && ctx.Err() == nil {
@@ -159,7 +165,7 @@ func (c *Conductor) shortPass(ctx context.Context) error {
 	if _, err := c.ensureRetries(ctx); err != nil {
 		return fmt.Errorf("ensure_retries: %w", err)
 	}
-	if _, err := c.dispatch(ctx); err != nil {
+	if _, err := c.dispatchIfLow(ctx); err != nil {
 		return fmt.Errorf("dispatch: %w", err)
 	}
 	return nil

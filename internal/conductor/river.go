@@ -128,6 +128,24 @@ func (w *runWorker) Timeout(job *river.Job[runArgs]) time.Duration {
 	return time.Duration(job.Args.TimeoutMS)*time.Millisecond + jobGrace
 }
 
+// prefetch is how many commands-queue jobs River may hold beyond this
+// process's workers (Concurrency) on SQLite. Such a job claims its run at
+// once and then waits for a place (Conductor.places), so that when a
+// command returns the next one starts without waiting for the control
+// database. Without it a worker's place stayed empty while the finished
+// run's result was recorded, River noticed the free worker, fetched the
+// next job and the job claimed its run: three waits for SQLite's single
+// writer, as long as a command of a few milliseconds. See acquirePlace for
+// how long a claimed run waits. On PostgreSQL, whose writers do not queue
+// behind one another, it made the two-process benchmark twice as slow
+// (BENCHMARKS.md), so River there has exactly Concurrency workers.
+func (c *Conductor) prefetch() int {
+	if c.control.Dialect() == db.Postgres {
+		return 0
+	}
+	return max(c.opt.Concurrency, 1)
+}
+
 // newRiver builds this process's River client (not started).
 func (c *Conductor) newRiver(ctx context.Context) error {
 	workers := river.NewWorkers()
@@ -138,7 +156,7 @@ func (c *Conductor) newRiver(ctx context.Context) error {
 	}
 	queues := map[string]river.QueueConfig{QueueControl: {MaxWorkers: 1}}
 	if c.opt.Concurrency > 0 {
-		queues[QueueCommands] = river.QueueConfig{MaxWorkers: c.opt.Concurrency}
+		queues[QueueCommands] = river.QueueConfig{MaxWorkers: c.opt.Concurrency + c.prefetch()}
 	}
 	cfg := &river.Config{
 		ID:                          c.id,

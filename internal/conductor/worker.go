@@ -31,6 +31,38 @@ type claim struct {
 	start, end time.Time
 	date       string
 	group      string
+	free       func()    // gives the worker's place back (nil: inline run)
+	started    time.Time // when the command started (running_at), if after the claim
+}
+
+// placePause is how long a job that found no free place is snoozed.
+const placePause = time.Second
+
+// acquirePlace waits for one of this process's command worker places for
+// a job of queue (control-queue jobs have River's own single worker and
+// need none). The job's run is claimed already (Running, with a heartbeat
+// stamped then). It gives up, returning false, when ctx ends, when the
+// process is stopping, or after a heartbeat interval: well before the run
+// would be taken for lost (three intervals without a heartbeat), and with
+// every place busy that long another process may well be free. The
+// returned func gives the place back; calling it again does nothing.
+func (c *Conductor) acquirePlace(ctx context.Context, queue string) (func(), bool) {
+	if queue != QueueCommands {
+		return func() {}, true
+	}
+	t := time.NewTimer(c.opt.HeartbeatInterval)
+	defer t.Stop()
+	select {
+	case c.places <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false
+	case <-c.stopping:
+		return nil, false
+	case <-t.C:
+		return nil, false
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-c.places }) }, true
 }
 
 // claimRun moves a Waiting run to Running, guarded: only from Waiting, only
@@ -106,6 +138,25 @@ func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
 	case err != nil:
 		return err
 	}
+	// The run is claimed; its command starts when one of this process's
+	// places is free (see prefetch): claiming first keeps the claim's wait
+	// for the control database off the places.
+	free, ok := c.acquirePlace(ctx, job.Queue)
+	if !ok {
+		// No place came free soon enough, or this process is stopping:
+		// the run goes back to Waiting (same attempt) and River runs the
+		// job again after the pause, here or in another process.
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := c.inTx(hctx, func(tx *db.Tx) error {
+			return c.handBackRun(hctx, tx, cl, "no free worker place", c.now())
+		}); err != nil {
+			return err
+		}
+		return river.JobSnooze(placePause)
+	}
+	defer free() // if execute did not give the place back already
+	cl.started = c.now()
 	// River's completer marks the job completed when Work returns. The
 	// run's result is not committed with it: completing the job in the
 	// result's transaction cost a third of the control database's work per
@@ -113,6 +164,7 @@ func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
 	// completer ran again anyway), and it is not needed: if this process
 	// dies between the two, River rescues the job, runs it again, and the
 	// guarded claim finds the run finished (errLostClaim).
+	cl.free = free
 	done := c.execute(ctx, cl)
 	if done.Snoozed > 0 {
 		// The command was told to come back later (HTTP 429 Retry-After):
@@ -414,6 +466,9 @@ func (c *Conductor) execute(ctx context.Context, cl claim) RunDone {
 	release()
 	close(stop)
 	wg.Wait()
+	if cl.free != nil {
+		cl.free() // the next command may start while this result is recorded
+	}
 
 	status, msg, detail := Success, "", ""
 	cause := context.Cause(runCtx)
@@ -461,7 +516,7 @@ func (c *Conductor) execute(ctx context.Context, cl claim) RunDone {
 			return c.handBackRun(fctx, tx, cl, msg, now) // the River job stays, snoozed
 		}
 		if status >= 0 {
-			if _, err := c.finishRun(fctx, tx, cl.runRef, status, msg, detail, now); err != nil {
+			if _, err := c.finishRun(fctx, tx, cl.runRef, status, msg, detail, cl.started, now); err != nil {
 				return err
 			}
 		}

@@ -11,7 +11,8 @@
 #      (BenchmarkPipelineMakespan).
 # Usage: scripts/bench/conductor.sh [day|pg|dispatch|makespan ...] (default all)
 # Tunables: CUBED_BENCH_ACCOUNTS (1,000 for 1-2; 20 for 4), CUBED_BENCH_VISITORS
-# (400), CUBED_BENCH_WORKERS (4), CUBED_BENCH_POLL_MS, CUBED_BENCH_MAXQUEUED.
+# (400), CUBED_BENCH_WORKERS (4), CUBED_BENCH_POLL_MS, CUBED_BENCH_MAXQUEUED,
+# CUBED_BENCH_KEEP (makespan: an empty directory that keeps the data).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The Go toolchain of go.mod; the go command fetches it from the module proxy
