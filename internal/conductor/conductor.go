@@ -133,6 +133,8 @@ type Conductor struct {
 	// River's queue has more workers than places (see prefetch).
 	places   chan struct{}
 	stopping chan struct{} // closed when Stop begins: jobs waiting for a place give up
+	batchMu  sync.RWMutex
+	batch    *batcher // the workers' group commit (SQLite), while River runs
 
 	// engine state (leader), guarded by emu
 	emu       sync.Mutex

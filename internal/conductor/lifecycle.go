@@ -37,12 +37,15 @@ func (c *Conductor) startRiver(ctx context.Context) error {
 		c.control.Writer().SetMaxOpenConns(2*max(c.opt.Concurrency, 1) + 10)
 	}
 	c.stopping = make(chan struct{})
+	c.startBatcher()
 	if err := c.newRiver(ctx); err != nil {
+		c.stopBatcher()
 		return err
 	}
 	if err := c.river.Start(context.WithoutCancel(ctx)); err != nil {
 		c.river = nil
 		c.closeRiver()
+		c.stopBatcher()
 		return fmt.Errorf("start river: %w", err)
 	}
 	return nil
@@ -66,6 +69,7 @@ func (c *Conductor) Stop(ctx context.Context) error {
 	}
 	c.river = nil
 	c.closeRiver()
+	c.stopBatcher() // after River: no worker is left to send it a transaction
 	c.closeStmts()
 	return err
 }

@@ -121,7 +121,7 @@ func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
 	now := c.now()
 	var cl claim
 	var wait time.Duration
-	err := c.inTx(ctx, func(tx *db.Tx) error {
+	err := c.workerTx(ctx, func(tx *db.Tx) error {
 		var err error
 		cl, wait, err = c.claimRun(ctx, tx, job.Args.RunID, c.id, now)
 		return err
@@ -148,7 +148,7 @@ func (c *Conductor) work(ctx context.Context, job *river.Job[runArgs]) error {
 		// job again after the pause, here or in another process.
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := c.inTx(hctx, func(tx *db.Tx) error {
+		if err := c.workerTx(hctx, func(tx *db.Tx) error {
 			return c.handBackRun(hctx, tx, cl, "no free worker place", c.now())
 		}); err != nil {
 			return err
@@ -505,7 +505,7 @@ func (c *Conductor) execute(ctx context.Context, cl claim) RunDone {
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer fcancel()
 	now := c.now()
-	err := c.inTx(fctx, func(tx *db.Tx) error {
+	err := c.workerTx(fctx, func(tx *db.Tx) error {
 		if _, err := c.flush(fctx, c.cached(tx), cl.id, st, false); err != nil {
 			return err
 		}
