@@ -25,23 +25,10 @@ func dbChecksum(t *testing.T, d *db.DB, models []*schema.Model) string {
 		if m.NoID {
 			order = "1"
 		}
-		rows, err := d.Query(context.Background(), `SELECT * FROM `+db.QuoteIdent(m.Name)+` ORDER BY `+order)
-		if err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
+		_, rows := dbtest.Rows(t, d, `SELECT * FROM `+db.QuoteIdent(m.Name)+` ORDER BY `+order)
+		for _, vals := range rows {
 			fmt.Fprintf(h, "%s%v\n", m.Name, vals)
 		}
-		rows.Close()
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
 }

@@ -14,27 +14,12 @@ import (
 // tableSum hashes a control table's rows in id order.
 func (e *env) tableSum(table, order string) string {
 	e.t.Helper()
-	rows, err := e.control.Query(context.Background(), `SELECT * FROM "`+table+`" ORDER BY `+order)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
+	_, rows := dbtest.Rows(e.t, e.control, `SELECT * FROM "`+table+`" ORDER BY `+order)
 	h := sha256.New()
-	n := 0
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			e.t.Fatal(err)
-		}
+	for _, vals := range rows {
 		fmt.Fprintf(h, "%v\n", vals)
-		n++
 	}
-	return fmt.Sprintf("%d:%x", n, h.Sum(nil))
+	return fmt.Sprintf("%d:%x", len(rows), h.Sum(nil))
 }
 
 func TestCleanupPrunesOldRunsIdempotently(t *testing.T) {
