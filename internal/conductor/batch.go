@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/cubedhq/cubed/internal/db"
@@ -36,7 +37,8 @@ type txRequest struct {
 type batcher struct {
 	reqs    chan *txRequest
 	done    chan struct{}
-	largest int // the most requests one group held (read after done)
+	largest int          // the most requests one group held (read after done)
+	taken   atomic.Int64 // requests taken from reqs so far
 }
 
 // startBatcher starts the committer (SQLite only); stopBatcher ends it
@@ -98,6 +100,7 @@ func (c *Conductor) commitLoop(b *batcher) {
 			}
 		}
 		b.largest = max(b.largest, len(batch))
+		b.taken.Add(int64(len(batch)))
 		c.commitBatch(batch)
 	}
 }

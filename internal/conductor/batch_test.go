@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cubedhq/cubed/internal/command"
 	"github.com/cubedhq/cubed/internal/db"
@@ -59,6 +60,19 @@ func TestWorkerTransactionsCommitTogetherEachAsIfAlone(t *testing.T) {
 					return nil
 				})
 			})
+		}
+		// Release the writer only once every request has reached the
+		// committer: the group it has taken (blocked on the writer) and
+		// those still queued behind it.
+		if b := c.batch; b != nil {
+			deadline := time.Now().Add(10 * time.Second)
+			for got := 0; got < n; got = int(b.taken.Load()) + len(b.reqs) {
+				if time.Now().After(deadline) {
+					close(hold)
+					t.Fatalf("only %d of %d requests reached the committer", got, n)
+				}
+				time.Sleep(time.Millisecond)
+			}
 		}
 		close(hold)
 		if err := <-holder; err != nil {
