@@ -16,6 +16,14 @@ import (
 	"github.com/cubedhq/cubed/internal/config"
 )
 
+// The pipeline benchmark's reference account (internal/apps/agg
+// BenchmarkPipeline) and the makespan benchmark's days.
+const (
+	referenceVisitors = 175000
+	referenceDays     = 90
+	makespanDays      = 14
+)
+
 func benchEnvInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
@@ -38,7 +46,11 @@ func benchEnvInt(name string, def int) int {
 //	go test -run XXX -bench PipelineMakespan -benchtime 1x ./internal/cli/
 func BenchmarkPipelineMakespan(b *testing.B) {
 	accounts := benchEnvInt("CUBED_BENCH_ACCOUNTS", 20)
-	visitors := benchEnvInt("CUBED_BENCH_VISITORS", 400)
+	// By default each account is as busy a day as the pipeline benchmark's
+	// reference account (BenchmarkPipeline in internal/apps/agg: 175,000
+	// visitors, about 1,000,000 hits, over 90 days), over 14 days: 27,222
+	// visitors. docs/decisions.md, "The makespan benchmark's accounts".
+	visitors := benchEnvInt("CUBED_BENCH_VISITORS", referenceVisitors*makespanDays/referenceDays)
 	workers := benchEnvInt("CUBED_BENCH_WORKERS", 4)
 	zones := []string{"Europe/London", "America/New_York", "Asia/Tokyo", "UTC"}
 	for b.Loop() {
@@ -59,7 +71,7 @@ func BenchmarkPipelineMakespan(b *testing.B) {
 		for i := 0; i < accounts; i++ {
 			name := fmt.Sprintf("m%02d", i)
 			cubed("account", "create", "--name", name, "--country", "gb", "--timezone", zones[i%len(zones)], "--domain", "shop.example.com")
-			cubed("generate", "--account", "c-a-"+name+"-gb", "--days", "14", "--visitors", strconv.Itoa(visitors), "--seed", strconv.Itoa(100+i), "--end-date", "2026-03-14")
+			cubed("generate", "--account", "c-a-"+name+"-gb", "--days", strconv.Itoa(makespanDays), "--visitors", strconv.Itoa(visitors), "--seed", strconv.Itoa(100+i), "--end-date", "2026-03-14")
 			trigger = append(trigger, "--account", "c-a-"+name+"-gb")
 		}
 		cubed(trigger...)

@@ -11,8 +11,10 @@
 #      (BenchmarkPipelineMakespan).
 # Usage: scripts/bench/conductor.sh [day|pg|dispatch|makespan ...] (default all)
 # Tunables: CUBED_BENCH_ACCOUNTS (1,000 for 1-2; 20 for 4), CUBED_BENCH_VISITORS
-# (400), CUBED_BENCH_WORKERS (4), CUBED_BENCH_POLL_MS, CUBED_BENCH_MAXQUEUED,
-# CUBED_BENCH_KEEP (makespan: an empty directory that keeps the data).
+# (4: visitors per account over its 14 days; default 27,222, as many a day as
+# the pipeline benchmark's 175,000 over 90), CUBED_BENCH_WORKERS (4),
+# CUBED_BENCH_POLL_MS, CUBED_BENCH_MAXQUEUED, CUBED_BENCH_KEEP (makespan: an
+# empty directory that keeps the data).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The Go toolchain of go.mod; the go command fetches it from the module proxy
