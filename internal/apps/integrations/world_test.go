@@ -188,22 +188,9 @@ func (w *world) status(id int64) (string, string) {
 // rows dumps a table in a stable order (dates normalised).
 func rows(t *testing.T, d *db.DB, q string, args ...any) []string {
 	t.Helper()
-	rs, err := d.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rs.Close()
-	cols, _ := rs.Columns()
+	_, all := dbtest.Rows(t, d, q, args...)
 	var out []string
-	for rs.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	for _, vals := range all {
 		var b strings.Builder
 		for i, v := range vals {
 			if i > 0 {
@@ -219,9 +206,6 @@ func rows(t *testing.T, d *db.DB, q string, args ...any) []string {
 			}
 		}
 		out = append(out, b.String())
-	}
-	if err := rs.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
